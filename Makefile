@@ -1,0 +1,144 @@
+# Build and test machinery for the skupper.tls collection.
+#
+# Needs only GNU make, python3.11 (with venv/ensurepip) and access to a Python
+# package index. Everything else is installed into .venv from requirements/*.txt.
+#
+#   make demo          run the demo (no cluster needed)
+#   make test          units + integration + sanity + lint
+#   make help          list all targets
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+# ansible-lint and ansible-test must never run at the same time in one tree.
+.NOTPARALLEL:
+.DELETE_ON_ERROR:
+
+# ---------------------------------------------------------------------------
+# Python virtualenv
+
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3 2>/dev/null)
+VENV ?= .venv
+VENV_BIN := $(VENV)/bin
+REQUIREMENTS := requirements/runtime.txt requirements/test.txt requirements/lint.txt
+VENV_STAMP := $(VENV)/.requirements-installed
+
+# ---------------------------------------------------------------------------
+# The checkout, importable as ansible_collections.skupper.tls through a relative
+# symlink: tests/output/collections/ansible_collections/skupper/tls -> repo root.
+
+COLLECTIONS_DIR := tests/output/collections
+COLLECTION_LINK := $(COLLECTIONS_DIR)/ansible_collections/skupper/tls
+
+export PATH := $(CURDIR)/$(VENV_BIN):$(PATH)
+export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/$(COLLECTIONS_DIR)
+export PYTHONPATH := $(CURDIR)/$(COLLECTIONS_DIR)
+# localhost plays must use the virtualenv's interpreter (discovery can pick a
+# broken pyenv shim); inventories may still override ansible_python_interpreter.
+export ANSIBLE_PYTHON_INTERPRETER := $(CURDIR)/$(VENV_BIN)/python
+export ANSIBLE_NOCOLOR ?= 1
+export ANSIBLE_FORCE_COLOR ?= 0
+
+# ---------------------------------------------------------------------------
+# Tests
+
+# pytest-xdist workers for the unit tests (0 = no xdist).
+PYTEST_WORKERS ?= auto
+PYTEST_ARGS ?=
+UNIT_DIRS := $(wildcard tests/unit tests/kubeapi)
+LOG_DIR := tests/output/logs
+
+# Variables removed from the environment of tools that set up their own paths.
+UNSET_COLLECTION_ENV := env -u ANSIBLE_COLLECTIONS_PATH -u PYTHONPATH -u ANSIBLE_PYTHON_INTERPRETER
+
+.PHONY: help
+help: ## Show this help
+	@echo 'skupper.tls - make targets:'
+	@grep -E '^[a-zA-Z_. -]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | awk -F'\t' '{printf "  %-17s %s\n", $$1, $$2}'
+
+# ---------------------------------------------------------------------------
+
+.PHONY: venv .venv
+venv .venv: $(VENV_STAMP) ## Create .venv from requirements/*.txt (rebuilt when they change)
+
+$(VENV_STAMP): $(REQUIREMENTS)
+	@if [ -z "$(PYTHON)" ]; then echo 'make: python3.11 not found (set PYTHON=/path/to/python3.11)' >&2; exit 1; fi
+	@"$(PYTHON)" -c 'import sys; sys.exit(0 if sys.version_info[:2] >= (3, 11) else "make: ansible-core 2.19 needs Python >= 3.11, got " + sys.version.split()[0])'
+	@if [ ! -x "$(VENV_BIN)/python" ]; then \
+		echo "+ $(PYTHON) -m venv $(VENV)"; "$(PYTHON)" -m venv "$(VENV)"; fi
+	$(VENV_BIN)/python -m pip install --quiet --disable-pip-version-check $(addprefix -r ,$(REQUIREMENTS))
+	@touch "$@"
+
+.PHONY: collection-path
+collection-path: $(COLLECTION_LINK) ## Create the ansible_collections/skupper/tls symlink under tests/output
+
+$(COLLECTION_LINK):
+	@mkdir -p "$(dir $@)"
+	ln -sfn ../../../../.. "$@"
+
+$(LOG_DIR):
+	@mkdir -p "$@"
+
+# ---------------------------------------------------------------------------
+
+.PHONY: units
+units: .venv collection-path | $(LOG_DIR) ## Unit tests: pytest tests/unit tests/kubeapi
+	@if [ -z "$(strip $(UNIT_DIRS))" ]; then echo 'units: neither tests/unit nor tests/kubeapi exists' >&2; exit 1; fi
+	$(VENV_BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS) $(UNIT_DIRS) 2>&1 | tee $(LOG_DIR)/units.log
+
+.PHONY: integration
+integration: .venv collection-path | $(LOG_DIR) ## Integration tests: pytest tests/integration (playbooks vs. test API server / directory)
+	@if [ ! -d tests/integration ]; then \
+		echo 'integration: tests/integration does not exist yet - nothing to run'; \
+		rm -f $(LOG_DIR)/integration.log; exit 0; fi
+	$(VENV_BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS) tests/integration 2>&1 | tee $(LOG_DIR)/integration.log
+
+.PHONY: sanity
+sanity: .venv ## ansible-test sanity --venv --python 3.11 on a copy of the collection (no ignore files)
+	$(UNSET_COLLECTION_ENV) VENV=$(VENV) hack/sanity.sh $(SANITY_ARGS)
+
+.PHONY: lint
+lint: .venv ## ansible-lint (production profile), yamllint, antsibull-changelog lint
+	$(VENV_BIN)/yamllint --strict .
+	$(UNSET_COLLECTION_ENV) $(VENV_BIN)/ansible-lint --profile production
+	$(VENV_BIN)/antsibull-changelog lint
+
+.PHONY: test
+test: units integration sanity lint ## Everything CI runs: units, integration, sanity, lint
+
+# ---------------------------------------------------------------------------
+
+.PHONY: demo
+demo: .venv collection-path ## Run the demo playbook (no cluster needed)
+	@if [ -f playbooks/demo.yml ]; then \
+		echo "+ ansible-playbook -i localhost, -c local playbooks/demo.yml"; \
+		$(VENV_BIN)/ansible-playbook -i localhost, -c local playbooks/demo.yml; \
+	else \
+		echo 'demo: the demo playbook arrives with the roles (playbooks/demo.yml).'; \
+		echo 'demo: meanwhile, the modules this checkout provides:'; \
+		$(VENV_BIN)/ansible-doc -t module -l skupper.tls || true; \
+	fi
+
+.PHONY: bench
+bench: .venv collection-path ## Run the benchmarks (placeholder until benchmarks/ exists)
+	@if [ -x benchmarks/run ]; then benchmarks/run; \
+	else echo 'bench: no benchmarks yet (benchmarks/run arrives with the roles).'; fi
+
+.PHONY: build
+build: .venv ## Build the collection tarball into tests/output/build
+	@mkdir -p tests/output/build
+	$(UNSET_COLLECTION_ENV) $(VENV_BIN)/ansible-galaxy collection build --force --output-path tests/output/build .
+
+.PHONY: changelog
+changelog: .venv ## Release notes: antsibull-changelog release (uses galaxy.yml's version)
+	$(VENV_BIN)/antsibull-changelog release
+
+.PHONY: clean
+clean: ## Remove test output, caches and built tarballs (keeps .venv)
+	rm -rf tests/output .ansible .pytest_cache
+	find . -path ./.venv -prune -o -path ./.git -prune -o -type d -name __pycache__ -print0 | xargs -0 rm -rf
+	rm -f skupper-tls-*.tar.gz
+
+.PHONY: distclean
+distclean: clean ## clean, and remove .venv
+	rm -rf $(VENV)

@@ -1,0 +1,148 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) skupper.tls contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What skupper_ca, skupper_cert and skupper_link share: options, input checks, running.
+
+Modules stay thin: they declare their own options, turn parameters into a
+``Request``/``Material`` with the helpers here, and hand them to the engine.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from ansible.module_utils.basic import missing_required_lib
+
+from ansible_collections.skupper.tls.plugins.module_utils import args, engine, layout, pki, policy
+from ansible_collections.skupper.tls.plugins.module_utils.store import StoreError
+
+KEY_SIZE_DEFAULT = {"rsa": 2048, "ecdsa": 256}
+
+
+def secret_argument_spec():
+    """Options of every certificate Secret (documented in doc fragment skupper.tls.certificate)."""
+    spec = dict(
+        name=dict(type="str", required=True),
+        namespace=dict(type="str", required=True),
+        state=dict(type="str", default="present", choices=["present", "absent"]),
+        skupper_version=dict(type="int", default=2, choices=[1, 2]),
+        key_type=dict(type="str", default="rsa", choices=["rsa", "ecdsa"]),
+        key_size=dict(type="int"),
+        validity_days=dict(type="int", default=1825),
+        renew_before_days=dict(type="int", default=30),
+        labels=dict(type="dict", default={}),
+        annotations=dict(type="dict", default={}),
+        adopt=dict(type="bool", default=False),
+        force=dict(type="bool", default=False),
+    )
+    spec.update(args.target_argument_spec())
+    spec.update(args.auth_argument_spec())
+    return spec
+
+
+def check_libraries(module):
+    if not pki.HAS_CRYPTOGRAPHY:
+        module.fail_json(msg=missing_required_lib("cryptography"), exception=pki.CRYPTOGRAPHY_IMPORT_ERROR)
+
+
+def key_spec(params):
+    key_type = params["key_type"]
+    size = params.get("key_size") or KEY_SIZE_DEFAULT[key_type]
+    spec = pki.KeySpec(type=key_type, size=size)
+    spec.validate()
+    return spec
+
+
+def cert_spec(params, common_name, hosts=(), usage="both", is_ca=False):
+    """A validated CertSpec from module parameters; PkiError names the bad field."""
+    validity, renew = params["validity_days"], params["renew_before_days"]
+    if validity is None or validity < 1:
+        raise pki.PkiError("validity_days", "must be at least 1, got %r" % (validity,))
+    if renew is None or renew < 0:
+        raise pki.PkiError("renew_before_days", "must be 0 or more, got %r" % (renew,))
+    if validity <= renew:
+        raise pki.PkiError("validity_days", "%d must be greater than renew_before_days (%d): the certificate would be due for renewal "
+                                            "as soon as it is issued" % (validity, renew))
+    spec = pki.CertSpec(common_name=common_name, hosts=pki.validate_hosts(hosts or ()), usage=usage, is_ca=is_ca,
+                        validity=datetime.timedelta(days=validity), renew_before=datetime.timedelta(days=renew), key=key_spec(params))
+    spec.validate()
+    return spec
+
+
+def request(params, secret_type=layout.TYPE_TLS, extra_data=None):
+    layout.validate_name(params["name"], "name")
+    layout.validate_namespace(params["namespace"])
+    layout.validate_metadata(params["labels"], params["annotations"])
+    return engine.Request(namespace=params["namespace"], name=params["name"], secret_type=secret_type,
+                          labels=dict(params["labels"]), annotations=dict(params["annotations"]),
+                          extra_data=dict(extra_data or {}), adopt=params["adopt"], force=params["force"])
+
+
+def load_issuer(params, cert_field, key_field, chain_field):
+    """An Issuer from PEM options, each problem reported under its own option name."""
+    pki.load_certificates(params[cert_field], field=cert_field)
+    pki.load_private_key(params[key_field], field=key_field)
+    if params.get(chain_field):
+        pki.load_certificates(params[chain_field], field=chain_field)
+    return pki.Issuer.load(params[cert_field], params[key_field], chain_pem=params.get(chain_field) or None, field=cert_field)
+
+
+def issuing(spec, issuer=None):
+    """``Material.issue`` for a new key and certificate."""
+    def issue():
+        cert, key = pki.issue(spec, issuer=issuer)
+        return pki.certs_to_pem([cert]), pki.key_to_pem(key)
+    return issue
+
+
+def leaf_material(spec, issuer, bundle_pem):
+    """A leaf signed by ``issuer`` whose ``ca.crt`` is the CA's trust bundle."""
+    desired = policy.Desired(spec=spec, issuer=issuer, bundle_pem=bundle_pem)
+    return engine.Material(desired=desired, issue=issuing(spec, issuer), bundle=lambda cert_pem, data: bundle_pem, issuer=issuer.cert)
+
+
+class CaMissing(StoreError):
+    """The CA Secret to sign with does not exist (yet)."""
+
+
+def issuer_from_secret(store, namespace, name, field="ca_secret"):
+    """(Issuer, trust bundle PEM) read from a CA Secret (ours or not)."""
+    layout.validate_name(name, field)
+    obj = store.get(layout.secret_ref(namespace, name))
+    if not obj:
+        raise CaMissing("%s: CA Secret %s/%s not found on %s; create it first (skupper.tls.skupper_ca)" % (field, namespace, name, store.description))
+    data = layout.decode_data(obj)
+    if not data.get(layout.TLS_CRT) or not data.get(layout.TLS_KEY):
+        raise pki.PkiError(field, "CA Secret %s/%s has no %s; it cannot sign" % (
+            namespace, name, " and ".join(k for k in (layout.TLS_CRT, layout.TLS_KEY) if not data.get(k))))
+    issuer = pki.Issuer.load(data[layout.TLS_CRT], data[layout.TLS_KEY], field="%s %s/%s" % (field, namespace, name))
+    bundle = data.get(layout.CA_CRT) or pki.certs_to_pem([issuer.cert])
+    return issuer, bundle
+
+
+def predict_without_ca(store, req, spec, ca_label):
+    """Check mode before the CA exists: the run would create the CA first, then (re)issue this Secret with it."""
+    existing = store.get(req.ref)
+    reason = "issuer: CA Secret %s does not exist yet; in a real run it is created first and signs this certificate" % ca_label
+    result = {"changed": True, "action": "reissued" if existing else "created", "reasons": [reason],
+              "secret": {"namespace": req.namespace, "name": req.name, "type": req.secret_type, "store": store.description},
+              "certificate": engine.planned_facts(spec, None) if spec else {}}
+    if existing and not layout.is_ours(existing) and not req.adopt:
+        result.update(changed=False, action="foreign", reasons=[reason, "foreign: %s is not managed by skupper.tls" % req.label])
+    result["diff"] = {"before": {"secret": req.label}, "after": {"secret": req.label, "planned": True, "certificate": result["certificate"]}}
+    return result
+
+
+def run(module, func):
+    """Call ``func()`` and exit the module with its result; known errors fail with their message."""
+    try:
+        result = func()
+    except (pki.PkiError, layout.LayoutError) as exc:
+        module.fail_json(msg="Invalid input: %s. Nothing was written." % exc, changed=False)
+    except engine.EngineError as exc:
+        module.fail_json(msg=str(exc), changed=False, **exc.result)
+    except StoreError as exc:
+        module.fail_json(msg=str(exc), changed=False)
+    if not module._diff:
+        result.pop("diff", None)
+    module.exit_json(**result)

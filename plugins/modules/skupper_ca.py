@@ -1,0 +1,215 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) skupper.tls contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: skupper_ca
+short_description: Ensure a Skupper CA Secret (site, local, service or any CA)
+version_added: 1.0.0
+description:
+  - Ensures a certificate authority Secret such as C(skupper-site-ca), C(skupper-local-ca) or C(skupper-service-ca)
+    in a namespace of a Kubernetes cluster, or as a manifest in a directory.
+  - Generates a self-signed CA with Skupper's certificate profile, or stores a CA you give (for example from
+    Ansible Vault; it may be an intermediate, then C(ca.crt) carries the chain to the root).
+  - C(ca.crt) is a trust bundle (one or more PEM CA certificates) that leaf Secrets copy. During a rotation it
+    holds the pending (C(next.crt)) or retired (C(prev.crt)) CA next to the signer.
+  - Idempotent: the CA is reissued only when a named check fails, and the module returns those RV(reasons).
+author:
+  - skupper.tls contributors
+extends_documentation_fragment:
+  - skupper.tls.certificate
+  - skupper.tls.certificate.attributes
+  - skupper.tls.target
+  - skupper.tls.auth
+options:
+  subject:
+    description:
+      - Common name of a generated CA.
+      - Defaults to what Skupper would use. Skupper v2 C(skupper-site-ca) and C(skupper-local-ca) get
+        C(<site_name> site CA) and C(<site_name> local CA); every other CA, and all CAs in Skupper v1, get the Secret name.
+    type: str
+  site_name:
+    description:
+      - Name of the Skupper site, used to derive O(subject) in Skupper v2.
+    type: str
+  certificate_content:
+    description:
+      - PEM of a CA certificate to store instead of generating one. Needs O(private_key_content).
+    type: str
+  private_key_content:
+    description:
+      - PEM private key of O(certificate_content). Stored as PKCS#1 for RSA keys (Skupper reads nothing else).
+    type: str
+  chain_content:
+    description:
+      - PEM of the certificates from the issuer of O(certificate_content) up to the root, when
+        O(certificate_content) is an intermediate CA. They are added to C(ca.crt).
+    type: str
+notes:
+  - A Secret with C(internal.skupper.io/controlled) is Skupper's own; it is never overwritten unless O(adopt=true).
+  - Skupper signs with C(skupper-site-ca), C(skupper-local-ca) and C(skupper-service-ca) itself and reads their key
+    as RSA PKCS#1 only; an ECDSA key there gives a warning.
+seealso:
+  - module: skupper.tls.skupper_cert
+  - module: skupper.tls.skupper_link
+requirements:
+  - cryptography >= 41.0
+  - kubernetes >= 24.2.0 (for O(target=kubernetes))
+"""
+
+EXAMPLES = r"""
+- name: Ensure the site CA of site west (Skupper v2 subject "west site CA")
+  skupper.tls.skupper_ca:
+    name: skupper-site-ca
+    namespace: west
+    site_name: west
+    context: west-cluster
+
+- name: Store a CA from the vault instead of generating one
+  skupper.tls.skupper_ca:
+    name: skupper-site-ca
+    namespace: west
+    certificate_content: "{{ vault_site_ca_crt }}"
+    private_key_content: "{{ vault_site_ca_key }}"
+    chain_content: "{{ vault_root_ca_crt }}"
+
+- name: Write the CA as a manifest for GitOps instead of applying it
+  skupper.tls.skupper_ca:
+    name: skupper-service-ca
+    namespace: west
+    target: directory
+    directory: ./manifests
+"""
+
+RETURN = r"""
+action:
+  description: What happened to the Secret.
+  returned: always
+  type: str
+  choices: [created, reissued, updated_trust, updated, adopted, foreign, unchanged, deleted]
+  sample: created
+reasons:
+  description: Why, one entry per failed check, as C(<check>: <why>).
+  returned: always
+  type: list
+  elements: str
+  sample: ["expiry: expires 2026-12-01T00:00:00Z (in 8 days), inside renew_before of 30 days"]
+secret:
+  description: Where the Secret is.
+  returned: always
+  type: dict
+  sample: {namespace: west, name: skupper-site-ca, type: kubernetes.io/tls, store: "cluster https://127.0.0.1:6443"}
+certificate:
+  description: Facts of the CA certificate (planned facts, without serial and fingerprint, in check mode). Never key material.
+  returned: when state is present
+  type: dict
+  sample:
+    common_name: west site CA
+    subject: CN=west site CA
+    issuer: CN=west site CA
+    sans: []
+    serial: 5c0e4a1f0d9b6b2a8e3c1d7f00a1b2c3
+    not_before: "2026-11-22T15:00:00Z"
+    not_after: "2031-11-21T15:00:00Z"
+    fingerprint_sha256: "AB:CD:..."
+    is_ca: true
+    usage: both
+    key: RSA-2048
+trust_bundle:
+  description: The certificates in C(ca.crt) (common name, fingerprint, expiry).
+  returned: when state is present
+  type: list
+  elements: dict
+previous:
+  description: Serial, fingerprint and expiry of the certificate that was replaced.
+  returned: when action is reissued
+  type: dict
+"""
+
+import datetime
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.skupper.tls.plugins.module_utils import args, common, engine, layout, pki, policy
+
+
+def argument_spec():
+    spec = common.secret_argument_spec()
+    spec.update(
+        subject=dict(type="str"),
+        site_name=dict(type="str"),
+        certificate_content=dict(type="str"),
+        private_key_content=dict(type="str", no_log=True),
+        chain_content=dict(type="str"),
+    )
+    return spec
+
+
+def ca_bundle(own_pems, omit_if_alone):
+    """``Material.bundle`` of a CA: its own certificate(s), then a pending and a retired CA if the Secret holds them."""
+    def bundle(cert_pem, data):
+        parts = list(own_pems) if own_pems else [cert_pem]
+        if cert_pem is None and not own_pems:
+            return None
+        for key in (layout.NEXT_CRT, layout.PREV_CRT):
+            if data.get(key):
+                parts.append(data[key])
+        if omit_if_alone and len(parts) == 1:
+            return None
+        return b"".join(p if p.endswith(b"\n") else p + b"\n" for p in parts)
+    return bundle
+
+
+def material(module, params):
+    v1 = params["skupper_version"] == 1
+    if params.get("certificate_content"):
+        issuer = common.load_issuer(params, "certificate_content", "private_key_content", "chain_content")
+        cert_pem = pki.certs_to_pem([issuer.cert])
+        key_pem = pki.key_to_pem(issuer.key)
+        facts = pki.facts(issuer.cert)
+        if issuer.cert.not_valid_after_utc <= datetime.datetime.now(datetime.timezone.utc):
+            raise pki.PkiError("certificate_content", "the CA certificate %r expired on %s" % (facts["common_name"], facts["not_after"]))
+        if issuer.cert.not_valid_after_utc - datetime.datetime.now(datetime.timezone.utc) <= datetime.timedelta(days=params["renew_before_days"]):
+            module.warn("the given CA %r expires on %s, within renew_before_days (%d): replace it (see the rotation playbook)"
+                        % (facts["common_name"], facts["not_after"], params["renew_before_days"]))
+        spec = pki.CertSpec(common_name=facts["common_name"] or params["name"], is_ca=True, usage=pki.usage_of(issuer.cert) or "both",
+                            hosts=tuple(sorted(pki.host_set(issuer.cert))), validity=issuer.cert.not_valid_after_utc - issuer.cert.not_valid_before_utc,
+                            renew_before=datetime.timedelta(0), key=pki.key_spec_of(issuer.key))
+        desired = policy.Desired(spec=spec, issuer=None, bundle_pem=None, fixed=(issuer.cert, issuer.key))
+        own = [pki.certs_to_pem(issuer.chain)]
+        return engine.Material(desired=desired, issue=lambda: (cert_pem, key_pem), bundle=ca_bundle(own, v1)), spec
+    subject = params.get("subject") or layout.default_ca_subject(params["name"], params["skupper_version"], params.get("site_name"))
+    spec = common.cert_spec(params, subject, is_ca=True)
+    desired = policy.Desired(spec=spec, issuer=None, bundle_pem=None)
+    return engine.Material(desired=desired, issue=common.issuing(spec), bundle=ca_bundle(None, v1)), spec
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=argument_spec(),
+        supports_check_mode=True,
+        required_together=[("certificate_content", "private_key_content")],
+        mutually_exclusive=[("certificate_content", "subject")],
+        required_if=[("target", "directory", ["directory"])],
+    )
+    common.check_libraries(module)
+    params = module.params
+
+    def execute():
+        req = common.request(params)
+        if params["state"] == "absent":
+            return engine.ensure_absent(args.open_store(params, module), req.namespace, req.name, module.check_mode)
+        mat, spec = material(module, params)
+        if params["name"] in layout.SKUPPER_SIGNING_CAS and spec.key.type != "rsa":
+            module.warn("%s is a CA Skupper signs with itself, and Skupper reads only RSA (PKCS#1) CA keys: with a %s key its controller "
+                        "cannot issue certificates from it" % (params["name"], spec.key.describe()))
+        return engine.ensure(args.open_store(params, module), req, mat, module.check_mode)
+
+    common.run(module, execute)
+
+
+if __name__ == "__main__":
+    main()

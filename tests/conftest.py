@@ -1,0 +1,10 @@
+"""Shared pytest configuration: the test Kubernetes API server fixtures from tests/kubeapi."""
+
+import os
+import sys
+
+TESTS_DIR = os.path.dirname(os.path.abspath(__file__))
+if TESTS_DIR not in sys.path:
+    sys.path.insert(0, TESTS_DIR)
+
+pytest_plugins = ["kubeapi.fixtures"]
