@@ -99,7 +99,7 @@ sanity: .venv ## ansible-test sanity --venv --python 3.11 on a copy of the colle
 
 .PHONY: lint
 lint: .venv ## ansible-lint (production profile), yamllint, antsibull-changelog lint
-	$(VENV_BIN)/yamllint --strict .
+	VENV=$(VENV) hack/yamllint.sh
 	$(UNSET_COLLECTION_ENV) $(VENV_BIN)/ansible-lint --profile production
 	$(VENV_BIN)/antsibull-changelog lint
 

@@ -4,11 +4,11 @@ Each inventory host is one site: site-1 .. site-N, in group ``skupper_sites``, e
 own namespace (named after the site) on a test API server. Links form a ring: site-k links
 to site-(k+1), the last one to site-1, cost 1.
 
-Host vars (the names the site playbook reads):
+Host vars (the names the site playbook reads, docs/INVENTORY.md):
   skupper_site_name       site-k
   skupper_namespace       site-k
-  skupper_kubeconfig      kubeconfig written by the test API server hosting the site
-  skupper_context         its context
+  skupper_cluster         {kubeconfig: <written by the test API server hosting the site>,
+                           context: <its context>}  (docs/INVENTORY.md: connection options)
   skupper_external_hosts  [site-k.skupper.test, 127.0.10.k]: a DNS name (the Link endpoint)
                           and an IP (exercises the DNS+IP SAN mirroring). Neither is ever
                           connected to: they are only written into certificates and Links.
@@ -33,8 +33,7 @@ def build(sites):
         hosts[site["name"]] = {
             "skupper_site_name": site["name"],
             "skupper_namespace": site["namespace"],
-            "skupper_kubeconfig": site["kubeconfig"],
-            "skupper_context": site["context"],
+            "skupper_cluster": {"kubeconfig": site["kubeconfig"], "context": site["context"]},
             "skupper_external_hosts": [f"{site['name']}.skupper.test", f"127.0.10.{k + 1}"],
             "skupper_links": [{"to": nxt, "cost": 1}] if nxt != site["name"] else [],
         }

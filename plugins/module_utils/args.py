@@ -12,12 +12,6 @@ from __future__ import annotations
 
 from ansible.module_utils.basic import missing_required_lib
 
-from ansible_collections.skupper.tls.plugins.module_utils.kube import (
-    HAS_KUBERNETES,
-    KUBERNETES_IMPORT_ERROR,
-    KubeStore,
-    sensitive_values,
-)
 from ansible_collections.skupper.tls.plugins.module_utils.store import DirectoryStore, StoreError
 
 TARGETS = ("kubernetes", "directory")
@@ -75,10 +69,13 @@ def open_store(params, module=None, prefix="", use_env=True, **store_options):
         if not params.get("directory"):
             raise StoreError("%sdirectory is required when %starget=directory" % (prefix, prefix))
         return DirectoryStore(params["directory"])
+    # Imported here so that directory mode never pays for loading the kubernetes client.
+    from ansible_collections.skupper.tls.plugins.module_utils import kube
+
     if module is not None:
-        module.no_log_values.update(sensitive_values(params))
-    if not HAS_KUBERNETES:
+        module.no_log_values.update(kube.sensitive_values(params))
+    if not kube.HAS_KUBERNETES:
         if module is not None:
-            module.fail_json(msg=missing_required_lib("kubernetes"), exception=KUBERNETES_IMPORT_ERROR)
+            module.fail_json(msg=missing_required_lib("kubernetes"), exception=kube.KUBERNETES_IMPORT_ERROR)
         raise StoreError(missing_required_lib("kubernetes"))
-    return KubeStore.from_params(params, use_env=use_env, **store_options)
+    return kube.KubeStore.from_params(params, use_env=use_env, **store_options)

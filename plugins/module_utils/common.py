@@ -40,6 +40,48 @@ def secret_argument_spec():
     return spec
 
 
+def side_argument_spec(**extra):
+    """Options of a nested dict that points at another Secret, maybe on another cluster or directory."""
+    spec = dict(extra)
+    spec.update(args.auth_argument_spec())
+    spec.update(args.target_argument_spec())
+    return spec
+
+
+def side_store(module, params, side, prefix):
+    """The store of a nested dict (``remote``, ``ca_cluster``, ``copy_from``): its own connection options if it sets any,
+    else the module's own connection (K8S_AUTH_* included), so "same cluster" needs no repetition."""
+    keys = set(args.auth_argument_spec()) | {"directory"}
+    if side and (any(side.get(k) is not None for k in keys) or side.get("target") == "directory"):
+        return args.open_store(side, module, prefix=prefix, use_env=False)
+    return args.open_store(params, module)
+
+
+def copy_source(store, namespace, name, field):
+    """Decoded data of the Secret to copy from; CaMissing when it does not exist (yet)."""
+    layout.validate_name(name, field + ".name")
+    layout.validate_namespace(namespace, field + ".namespace")
+    obj = store.get(layout.secret_ref(namespace, name))
+    if not obj:
+        raise CaMissing("%s: Secret %s/%s to copy from not found on %s" % (field, namespace, name, store.description))
+    return layout.decode_data(obj)
+
+
+def copy_material(data, label, field, ca=False):
+    """Material that makes a Secret hold exactly the source's tls.crt, tls.key and ca.crt (shared custom certificates)."""
+    for key in (layout.TLS_CRT, layout.TLS_KEY):
+        if not data.get(key):
+            raise pki.PkiError(field, "Secret %s to copy from has no %s" % (label, key))
+    cert = pki.load_certificates(data[layout.TLS_CRT], field="%s %s tls.crt" % (field, label))[0]
+    key = pki.load_private_key(data[layout.TLS_KEY], field="%s %s tls.key" % (field, label))
+    if ca:
+        pki.Issuer.load(data[layout.TLS_CRT], data[layout.TLS_KEY], field="%s %s" % (field, label))
+    bundle = data.get(layout.CA_CRT) or data[layout.TLS_CRT]
+    desired = policy.Desired(spec=None, issuer=None, bundle_pem=bundle, fixed=(cert, key))
+    return engine.Material(desired=desired, issue=lambda: (data[layout.TLS_CRT], data[layout.TLS_KEY]), bundle=lambda cert_pem, d: bundle,
+                           planned=pki.facts(cert))
+
+
 def check_libraries(module):
     if not pki.HAS_CRYPTOGRAPHY:
         module.fail_json(msg=missing_required_lib("cryptography"), exception=pki.CRYPTOGRAPHY_IMPORT_ERROR)

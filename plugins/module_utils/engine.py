@@ -65,7 +65,7 @@ class Material:
     issue: object
     bundle: object
     issuer: object = None          # x509 certificate of the signer, for facts
-    extra_keys: dict = dataclasses.field(default_factory=dict)   # more data keys to write on issue (e.g. none today)
+    planned: dict = None           # facts to show in check mode when they are known in advance (a copy)
 
 
 def bundle_facts(pem):
@@ -213,13 +213,15 @@ def ensure(store, request, material, check_mode=False):
         if step == "issue" or not existing:
             if check_mode:
                 new_cert = None
-                result["certificate"] = planned_facts(material.desired.spec, material.issuer) if material.desired else {}
+                if material.planned is not None:
+                    result["certificate"] = material.planned
+                else:
+                    result["certificate"] = planned_facts(material.desired.spec, material.issuer) if material.desired else {}
             else:
                 cert_pem, key_pem = material.issue() if material.desired else (None, None)
                 new_cert = cert_pem
                 if cert_pem:
                     new_data[layout.TLS_CRT], new_data[layout.TLS_KEY] = cert_pem, key_pem
-                    new_data.update(material.extra_keys)
         else:
             new_cert = data.get(layout.TLS_CRT)
         if not (check_mode and new_cert is None and material.desired is not None):

@@ -149,7 +149,7 @@ def load_private_key(pem, field="private_key"):
     """Parse an unencrypted PEM RSA or EC private key (bytes or str)."""
     _require_cryptography()
     data = _to_bytes(pem, field, "private key")
-    if b"-----BEGIN ENCRYPTED PRIVATE KEY-----" in data or b"Proc-Type: 4,ENCRYPTED" in data:
+    if pem_key_label(data) == "ENCRYPTED PRIVATE KEY" or b"Proc-Type: 4,ENCRYPTED" in data:
         raise PkiError(field, "the private key is encrypted; an unencrypted PEM key is required")
     try:
         key = serialization.load_pem_private_key(data, password=None)

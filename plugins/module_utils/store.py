@@ -120,6 +120,16 @@ _DATA_KEY_MSG = ("a valid config key must consist of alphanumeric characters, '-
                  "regex used for validation is '[-._a-zA-Z0-9]+')")
 _B64_ALPHABET = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
 _MAX_SECRET_BYTES = 1024 * 1024
+# the structural schema of Link.spec (skupper.io/v2alpha1 CRD): the API server enforces types and prunes unknown fields
+_STRING = {"type": "string"}
+_SPEC_SCHEMAS = {
+    "Link": {"type": "object", "required": ["endpoints"], "properties": {
+        "endpoints": {"type": "array", "items": {"type": "object", "properties": {"name": _STRING, "host": _STRING, "port": _STRING, "group": _STRING}}},
+        "tlsCredentials": _STRING,
+        "cost": {"type": "integer"},
+        "settings": {"type": "object", "additionalProperties": _STRING},
+    }},
+}
 # server-owned metadata that a manifest file does not keep
 _SERVER_FIELDS = ("resourceVersion", "uid", "creationTimestamp", "managedFields")
 
@@ -192,6 +202,30 @@ def _unsupported(kind):
     return StoreError("unsupported kind %r (supported: %s)" % (kind, ", ".join(sorted(KINDS))))
 
 
+def _json_type(value):
+    for python_type, name in ((bool, "boolean"), (int, "integer"), (float, "number"), (str, "string"), (dict, "object"), (list, "array")):
+        if isinstance(value, python_type):
+            return name
+    return "null"
+
+
+def _check_schema(value, schema, path, errors):
+    """Check ``value`` against a structural schema as the API server does; return it with unknown fields pruned."""
+    found = _json_type(value)
+    if found != schema["type"]:
+        errors.append('%s: Invalid value: "%s": %s in body must be of type %s: "%s"' % (path, found, path, schema["type"], found))
+        return value
+    if found == "array":
+        return [_check_schema(item, schema["items"], "%s[%d]" % (path, index), errors) for index, item in enumerate(value)]
+    if found != "object":
+        return value
+    errors.extend("%s.%s: Required value" % (path, key) for key in schema.get("required", ()) if key not in value)
+    if "additionalProperties" in schema:
+        return {key: _check_schema(item, schema["additionalProperties"], "%s.%s" % (path, key), errors) for key, item in value.items()}
+    properties = schema.get("properties", {})
+    return {key: _check_schema(item, properties[key], "%s.%s" % (path, key), errors) for key, item in value.items() if key in properties}
+
+
 def _b64_error_offset(value):
     """Where Go's base64 decoder would report illegal input (close enough for a message)."""
     stripped = value.replace("\r", "").replace("\n", "")
@@ -247,6 +281,8 @@ def normalize(obj, old=None):
     name = meta.get("name") or ""
     errors = _name_errors("metadata.name", name, _SUBDOMAIN_RE, 253, _SUBDOMAIN_MSG)
     errors += _name_errors("metadata.namespace", meta.get("namespace") or "", _LABEL_RE, 63, _LABEL_MSG)
+    if kind in _SPEC_SCHEMAS and "spec" in obj:
+        obj["spec"] = _check_schema(obj["spec"], _SPEC_SCHEMAS[kind], "spec", errors)
     if kind == "Secret":
         obj["type"] = obj.get("type") or "Opaque"
         for key in sorted(decoded):
@@ -443,6 +479,8 @@ class DirectoryStore(Store):
             return self._with_version(new, version if dry_run else self._write(path, new))
 
     def delete(self, ref, resource_version=None):
+        if ref.kind not in KINDS:
+            raise _unsupported(ref.kind)
         path = self.path_of(ref)
         if path is None or not os.path.isdir(os.path.dirname(path)):
             return False

@@ -16,7 +16,7 @@ description:
     Ansible Vault; it may be an intermediate, then C(ca.crt) carries the chain to the root).
   - C(ca.crt) is a trust bundle (one or more PEM CA certificates) that leaf Secrets copy. During a rotation it
     holds the pending (C(next.crt)) or retired (C(prev.crt)) CA next to the signer.
-  - Idempotent: the CA is reissued only when a named check fails, and the module returns those RV(reasons).
+  - Idempotent. The CA is reissued only when a named check fails, and the module returns those RV(reasons).
 author:
   - skupper.tls contributors
 extends_documentation_fragment:
@@ -24,6 +24,7 @@ extends_documentation_fragment:
   - skupper.tls.certificate.attributes
   - skupper.tls.target
   - skupper.tls.auth
+  - skupper.tls.side.copy_from
 options:
   subject:
     description:
@@ -92,7 +93,7 @@ action:
   choices: [created, reissued, updated_trust, updated, adopted, foreign, unchanged, deleted]
   sample: created
 reasons:
-  description: Why, one entry per failed check, as C(<check>: <why>).
+  description: "Why, one entry per failed check, as C(<check>: <why>)."
   returned: always
   type: list
   elements: str
@@ -144,6 +145,7 @@ def argument_spec():
         certificate_content=dict(type="str"),
         private_key_content=dict(type="str", no_log=True),
         chain_content=dict(type="str"),
+        copy_from=dict(type="dict", options=common.side_argument_spec(name=dict(type="str", required=True), namespace=dict(type="str"))),
     )
     return spec
 
@@ -165,6 +167,13 @@ def ca_bundle(own_pems, omit_if_alone):
 
 def material(module, params):
     v1 = params["skupper_version"] == 1
+    if params.get("copy_from"):
+        src = params["copy_from"]
+        namespace = src.get("namespace") or params["namespace"]
+        data = common.copy_source(common.side_store(module, params, src, "copy_from."), namespace, src["name"], "copy_from")
+        mat = common.copy_material(data, "%s/%s" % (namespace, src["name"]), "copy_from", ca=True)
+        key = pki.load_private_key(data[layout.TLS_KEY], field="copy_from")
+        return mat, pki.CertSpec(common_name=mat.planned["common_name"] or params["name"], is_ca=True, key=pki.key_spec_of(key))
     if params.get("certificate_content"):
         issuer = common.load_issuer(params, "certificate_content", "private_key_content", "chain_content")
         cert_pem = pki.certs_to_pem([issuer.cert])
@@ -192,7 +201,7 @@ def main():
         argument_spec=argument_spec(),
         supports_check_mode=True,
         required_together=[("certificate_content", "private_key_content")],
-        mutually_exclusive=[("certificate_content", "subject")],
+        mutually_exclusive=[("certificate_content", "subject", "copy_from"), ("copy_from", "private_key_content")],
         required_if=[("target", "directory", ["directory"])],
     )
     common.check_libraries(module)
@@ -202,7 +211,14 @@ def main():
         req = common.request(params)
         if params["state"] == "absent":
             return engine.ensure_absent(args.open_store(params, module), req.namespace, req.name, module.check_mode)
-        mat, spec = material(module, params)
+        try:
+            mat, spec = material(module, params)
+        except common.CaMissing:
+            if not module.check_mode:
+                raise
+            src = params["copy_from"]
+            return common.predict_without_ca(args.open_store(params, module), req, None,
+                                             "%s/%s" % (src.get("namespace") or params["namespace"], src["name"]))
         if params["name"] in layout.SKUPPER_SIGNING_CAS and spec.key.type != "rsa":
             module.warn("%s is a CA Skupper signs with itself, and Skupper reads only RSA (PKCS#1) CA keys: with a %s key its controller "
                         "cannot issue certificates from it" % (params["name"], spec.key.describe()))

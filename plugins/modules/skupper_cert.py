@@ -15,7 +15,7 @@ description:
     namespace, another namespace or another cluster, or from PEM you give.
   - Certificates follow Skupper's profile; every IP host is also written as a DNS SAN, since the Skupper router ignores IP SANs.
   - C(ca.crt) is a copy of the CA Secret's trust bundle; when only the bundle changed (a CA rotation), only C(ca.crt) is rewritten.
-  - Idempotent: the certificate is reissued only when a named check fails, and the module returns those RV(reasons).
+  - Idempotent. The certificate is reissued only when a named check fails, and the module returns those RV(reasons).
 author:
   - skupper.tls contributors
 extends_documentation_fragment:
@@ -23,6 +23,8 @@ extends_documentation_fragment:
   - skupper.tls.certificate.attributes
   - skupper.tls.target
   - skupper.tls.auth
+  - skupper.tls.side.copy_from
+  - skupper.tls.side.ca_cluster
 options:
   common_name:
     description:
@@ -66,12 +68,6 @@ options:
     description:
       - Namespace of O(ca_secret). Defaults to O(namespace).
     type: str
-  ca_cluster:
-    description:
-      - Where O(ca_secret) is, when it is not on the same cluster or directory as this Secret. Takes the same
-        connection options as this module (kubeconfig, context, host, api_key, ...) plus O(target) and O(directory).
-        C(K8S_AUTH_*) environment variables do not apply here.
-    type: dict
   ca_certificate_content:
     description:
       - PEM of the CA certificate to sign with, instead of O(ca_secret).
@@ -130,7 +126,7 @@ action:
   choices: [created, reissued, updated_trust, updated, adopted, foreign, unchanged, deleted]
   sample: reissued
 reasons:
-  description: Why, one entry per failed check, as C(<check>: <why>).
+  description: "Why, one entry per failed check, as C(<check>: <why>)."
   returned: always
   type: list
   elements: str
@@ -177,8 +173,6 @@ RESERVED_KEYS = (layout.TLS_CRT, layout.TLS_KEY, layout.CA_CRT, layout.NEXT_CRT,
 
 def argument_spec():
     spec = common.secret_argument_spec()
-    cluster = args.auth_argument_spec()
-    cluster.update(args.target_argument_spec())
     spec.update(
         common_name=dict(type="str"),
         hosts=dict(type="list", elements="str", default=[]),
@@ -188,10 +182,11 @@ def argument_spec():
         extra_data=dict(type="dict", default={}),
         ca_secret=dict(type="str"),
         ca_namespace=dict(type="str"),
-        ca_cluster=dict(type="dict", options=cluster),
+        ca_cluster=dict(type="dict", options=common.side_argument_spec()),
         ca_certificate_content=dict(type="str"),
         ca_private_key_content=dict(type="str", no_log=True),
         ca_chain_content=dict(type="str"),
+        copy_from=dict(type="dict", options=common.side_argument_spec(name=dict(type="str", required=True), namespace=dict(type="str"))),
     )
     return spec
 
@@ -202,9 +197,7 @@ def issuer_and_bundle(module, params, store):
         return issuer, issuer.bundle_pem()
     ca_namespace = params.get("ca_namespace") or params["namespace"]
     layout.validate_namespace(ca_namespace, "ca_namespace")
-    ca_store = store
-    if params.get("ca_cluster"):
-        ca_store = args.open_store(params["ca_cluster"], module, use_env=False)
+    ca_store = common.side_store(module, params, params["ca_cluster"], "ca_cluster.") if params.get("ca_cluster") else store
     return common.issuer_from_secret(ca_store, ca_namespace, params["ca_secret"])
 
 
@@ -213,8 +206,8 @@ def main():
         argument_spec=argument_spec(),
         supports_check_mode=True,
         required_together=[("ca_certificate_content", "ca_private_key_content")],
-        mutually_exclusive=[("ca_secret", "ca_certificate_content")],
-        required_if=[("target", "directory", ["directory"]), ("state", "present", ("ca_secret", "ca_certificate_content"), True)],
+        mutually_exclusive=[("ca_secret", "ca_certificate_content", "copy_from")],
+        required_if=[("target", "directory", ["directory"]), ("state", "present", ("ca_secret", "ca_certificate_content", "copy_from"), True)],
     )
     common.check_libraries(module)
     params = module.params
@@ -232,6 +225,20 @@ def main():
         store = args.open_store(params, module)
         if params["state"] == "absent":
             return engine.ensure_absent(store, req.namespace, req.name, module.check_mode)
+        if params.get("copy_from"):
+            src = params["copy_from"]
+            namespace = src.get("namespace") or params["namespace"]
+            label = "%s/%s" % (namespace, src["name"])
+            try:
+                data = common.copy_source(common.side_store(module, params, src, "copy_from."), namespace, src["name"], "copy_from")
+            except common.CaMissing:
+                if not module.check_mode:
+                    raise
+                return common.predict_without_ca(store, req, None, label)
+            if params["ca_only"]:
+                bundle = data.get(layout.CA_CRT) or data.get(layout.TLS_CRT)
+                return engine.ensure(store, req, engine.Material(desired=None, issue=None, bundle=lambda cert_pem, d: bundle), module.check_mode)
+            return engine.ensure(store, req, common.copy_material(data, label, "copy_from"), module.check_mode)
         spec = common.cert_spec(params, params.get("common_name") or params["name"], hosts=params["hosts"], usage=params["usage"])
         try:
             issuer, bundle = issuer_and_bundle(module, params, store)

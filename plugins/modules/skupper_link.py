@@ -15,7 +15,7 @@ description:
     memory), and writes into A's namespace a Secret holding it with B's trust bundle as C(ca.crt), plus a Skupper v2
     C(Link) with B's endpoints; or, for Skupper v1, a C(connection-token) Secret carrying the endpoints as annotations.
   - Endpoints come from O(endpoints), or from B's C(Site) C(status.endpoints).
-  - Idempotent like the other modules: the credential is kept while it is ours, valid, signed by B's current CA and
+  - Idempotent like the other modules. The credential is kept while it is ours, valid, signed by B's current CA and
     outside its renew window; a changed trust bundle on B rewrites only C(ca.crt); changed endpoints or cost update the Link in place.
   - With O(dest) the same objects are written to a YAML file (what C(skupper link generate) prints) instead of being applied.
 author:
@@ -24,6 +24,7 @@ extends_documentation_fragment:
   - skupper.tls.certificate.attributes
   - skupper.tls.target
   - skupper.tls.auth
+  - skupper.tls.side.remote
 options:
   name:
     description:
@@ -38,25 +39,6 @@ options:
     description:
       - Name of the local site A. Used as the client certificate's common name (default O(namespace)) and to refuse a link to itself.
     type: str
-  remote:
-    description:
-      - The remote site B that accepts the link. Takes the connection options of this module (kubeconfig, context, host,
-        api_key, ...; C(K8S_AUTH_*) environment variables do not apply here) plus O(target)/O(directory) to read B from a manifest directory.
-    type: dict
-    required: true
-    suboptions:
-      namespace:
-        description: Namespace of site B.
-        type: str
-        required: true
-      site_name:
-        description: Name of site B (its C(Site) resource). Used for default names and to read C(status.endpoints).
-        type: str
-        required: true
-      ca_secret:
-        description: B's CA Secret that signs link credentials.
-        type: str
-        default: skupper-site-ca
   endpoints:
     description:
       - B's link endpoints. When omitted, read from B's C(Site) C(status.endpoints).
@@ -209,8 +191,7 @@ def argument_spec():
         site_name=dict(type="str", required=True),
         ca_secret=dict(type="str", default="skupper-site-ca"),
     )
-    remote.update(args.auth_argument_spec())
-    remote.update(args.target_argument_spec())
+    remote = common.side_argument_spec(**remote)
     spec = dict(
         name=dict(type="str"),
         namespace=dict(type="str", required=True),
@@ -299,7 +280,7 @@ def main():
         if params["cost"] < 1:
             raise pki.PkiError("cost", "must be 1 or more, got %d" % params["cost"])
         local = bundle.BundleFileStore(params["dest"], params["namespace"]) if params.get("dest") else args.open_store(params, module)
-        remote_store = args.open_store(remote, module, use_env=False)
+        remote_store = common.side_store(module, params, remote, "remote.")
         same_place = not params.get("dest") and local.description == remote_store.description and remote["namespace"] == params["namespace"]
         if same_place or params.get("site_name") == remote["site_name"]:
             raise pki.PkiError("remote", "site %s (namespace %s) cannot link to itself" % (remote["site_name"], remote["namespace"]))

@@ -54,7 +54,7 @@ def test_create_idempotent_and_files(playbook, tmp_path):
     ca_data, leaf_data = data_of(ca_file), data_of(cert_file)
     assert ca_data["ca.crt"] == ca_data["tls.crt"]
     assert leaf_data["ca.crt"] == ca_data["ca.crt"]
-    assert leaf_data["tls.key"].startswith(b"-----BEGIN RSA PRIVATE KEY-----")
+    assert pki.pem_key_label(leaf_data["tls.key"]) == "RSA PRIVATE KEY"
     leaf = pki.load_certificates(leaf_data["tls.crt"])[0]
     root = pki.load_certificates(ca_data["tls.crt"])[0]
     for host in ("west.example.com", "skupper-router", "203.0.113.7"):

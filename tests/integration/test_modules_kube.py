@@ -170,7 +170,7 @@ BAD_INPUTS = [
     ("missing CA secret", "cert", dict(ca_secret="no-such-ca"), ["no-such-ca", "not found"]),
     ("imported CA without key", "ca", dict(certificate_content="CA"), ["private_key_content"]),
     ("v2 site CA without site_name", "ca", dict(site_name=None), ["site_name"]),
-    ("malformed key PEM", "ca", dict(certificate_content="CA", private_key_content="-----BEGIN RSA PRIVATE KEY-----\nAAAA\n-----END RSA PRIVATE KEY-----\n"),
+    ("malformed key PEM", "ca", dict(certificate_content="CA", private_key_content="-----BEGIN %s-----\nAAAA\n-----END %s-----\n" % (("RSA PRIVATE KEY",) * 2)),
      ["private_key_content"]),
 ]
 

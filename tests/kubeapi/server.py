@@ -168,11 +168,12 @@ class KubeAPIServer:
         with self._lock:
             self._log.clear()
 
-    def inject(self, method, path_regex, fault, count=1, **kw):
+    def inject(self, method=None, path_regex="", fault=500, count=1, **kw):
         """The next `count` requests matching method (None for any) and path_regex (re.search) get `fault`.
 
         kw: `retry_after` (429, seconds, default 1), `seconds` (hang, default 30), `message` (status faults).
         """
+        fault = int(fault) if str(fault).isdigit() else fault
         if fault not in FAULTS:
             raise ValueError(f"fault must be one of {FAULTS}, not {fault!r}")
         re.compile(path_regex)
@@ -191,34 +192,43 @@ class KubeAPIServer:
         raw = handler.rfile.read(int(handler.headers.get("Content-Length") or 0))
         user = self._authenticate(handler)
         if path.startswith(CONTROL):
-            try:
-                handler.respond(*self._control(method, path, params, raw, user))
-            except ApiError as err:
-                handler.respond(err.code, err.status())
+            handler.respond(*self._answer(lambda: self._control(method, path, params, raw, user)))
             return
         entry = {"method": method, "path": path, "query": url.query, "status": None, "user": user[0] if user else None,
                  "time": time.time(), "dry_run": "All" in params.get("dryRun", []), "fault": None}
         with self._lock:
             self._log.append(entry)
         fault = self._take_fault(method, path)
-        headers = {}
-        try:
+        if fault:
+            entry["fault"] = fault["fault"]
+        if fault and fault["fault"] in ("hang", "drop"):
+            self._stopping.wait(fault.get("seconds", 30) if fault["fault"] == "hang" else 0)
+            handler.drop()
+            return
+
+        def serve():
             if fault:
-                entry["fault"] = fault["fault"]
-                if fault["fault"] in ("hang", "drop"):
-                    self._stopping.wait(fault.get("seconds", 30) if fault["fault"] == "hang" else 0)
-                    handler.drop()
-                    return
                 raise self._fault_error(fault, path)
             if user is None:
                 raise unauthorized()
-            status, body = self._serve(method, path, params, raw, user, handler.headers)
-        except ApiError as err:
-            status, body, headers = err.code, err.status(), err.headers
-        except PageNotFound:
-            status, body = 404, "404 page not found\n"
+            return self._serve(method, path, params, raw, user, handler.headers)
+
+        status, body, headers = self._answer(serve)
         entry["status"] = status
         handler.respond(status, body, headers)
+
+    @staticmethod
+    def _answer(serve):
+        """(status, body, headers) of serve(), errors included."""
+        try:
+            status, body = serve()
+            return status, body, {}
+        except ApiError as err:
+            return err.code, err.status(), err.headers
+        except PageNotFound:
+            return 404, "404 page not found\n", {}
+        except Exception as exc:  # a bug in this server: answer it rather than drop the connection
+            return 500, ApiError(500, "InternalError", f"Internal error occurred: {exc!r}").status(), {}
 
     def _authenticate(self, handler):
         """Client certificate signed by the cluster CA (CN user, O groups), else bearer token; None if neither."""
@@ -226,7 +236,8 @@ class KubeAPIServer:
         if cert:
             subject = [attr for rdn in cert["subject"] for attr in rdn]
             groups = tuple(v for k, v in subject if k == "organizationName") + ("system:authenticated",)
-            return next(v for k, v in subject if k == "commonName"), groups
+            username = next((v for k, v in subject if k == "commonName"), None)
+            return (username, groups) if username else None
         auth = handler.headers.get("Authorization", "")
         return self._tokens.get(auth[7:].strip()) if auth.startswith("Bearer ") else None
 

@@ -11,7 +11,7 @@ import string
 import threading
 import uuid
 
-from .errors import bad_request, cause, unsupported_media_type
+from .errors import ApiError, bad_request, cause, unsupported_media_type
 from .resources import load_resources
 
 SYSTEM_META = ("uid", "resourceVersion", "creationTimestamp", "generation", "managedFields", "deletionTimestamp", "selfLink")
@@ -61,11 +61,9 @@ def selector_matches(terms, values):
 class State:
     """All objects of one cluster, keyed by (group, plural, namespace, name)."""
 
-    def __init__(self, crd_dir=None):
+    def __init__(self):
         self.lock = threading.RLock()
-        self.resources = {}
-        for res in load_resources(crd_dir) if crd_dir else load_resources():
-            self.resources[(res.group, res.version, res.plural)] = res
+        self.resources = {(res.group, res.version, res.plural): res for res in load_resources()}
         self.namespaces = self.resources[("", "v1", "namespaces")]
         self.objects = {}
         self.revision = 100
@@ -146,7 +144,6 @@ class State:
     def create(self, res, namespace, body, dry_run=False, manager="unknown"):
         obj = self._decode(res, body, namespace)
         meta = obj["metadata"]
-        meta.pop("resourceVersion", None)
         if not meta.get("name") and meta.get("generateName"):
             meta["name"] = meta["generateName"] + "".join(random.choice(string.ascii_lowercase + string.digits) for i in range(5))
         with self.lock:
@@ -154,9 +151,12 @@ class State:
             if res.status_subresource:
                 obj.pop("status", None)
             obj = self._admit(res, obj, None)
-            key = self._key(res, namespace, meta["name"])
+            if obj["metadata"].pop("resourceVersion", None) and not dry_run:
+                message = "resourceVersion should not be set on objects to be created"
+                raise ApiError(500, "InternalError", f"Internal error occurred: {message}", {"causes": [{"message": message}]})
+            key = self._key(res, namespace, obj["metadata"]["name"])
             if key in self.objects:
-                raise res.already_exists(meta["name"])
+                raise res.already_exists(obj["metadata"]["name"])
             obj["metadata"].update(uid=str(uuid.uuid4()), creationTimestamp=now())
             if res.has_generation:
                 obj["metadata"]["generation"] = 1
@@ -263,6 +263,8 @@ class State:
         """Store obj as given (status included, no validation), creating its namespace if needed."""
         res = self.find(obj.get("kind", ""))
         meta = obj.get("metadata") or {}
+        if not meta.get("name"):
+            raise bad_request("metadata.name is required")
         namespace = meta.get("namespace") or ("default" if res.namespaced else None)
         with self.lock:
             if res.namespaced and self._key(self.namespaces, None, namespace) not in self.objects:

