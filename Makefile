@@ -98,10 +98,13 @@ sanity: .venv ## ansible-test sanity --venv --python 3.11 on a copy of the colle
 	$(UNSET_COLLECTION_ENV) VENV=$(VENV) hack/sanity.sh $(SANITY_ARGS)
 
 .PHONY: lint
-lint: .venv ## ansible-lint (production profile), yamllint, antsibull-changelog lint
-	VENV=$(VENV) hack/yamllint.sh
-	$(UNSET_COLLECTION_ENV) $(VENV_BIN)/ansible-lint --profile production
-	$(VENV_BIN)/antsibull-changelog lint
+lint: .venv collection-path ## yamllint, ansible-lint (production profile), antsibull-changelog lint
+	@rc=0; \
+	echo '+ hack/yamllint.sh'; VENV=$(VENV) hack/yamllint.sh || rc=1; \
+	echo '+ ansible-lint --profile production'; $(VENV_BIN)/ansible-lint --profile production || rc=1; \
+	echo '+ antsibull-changelog lint'; $(VENV_BIN)/antsibull-changelog lint || rc=1; \
+	if [ $$rc -ne 0 ]; then echo 'lint: FAILED (see above)' >&2; else echo 'lint: passed'; fi; \
+	exit $$rc
 
 .PHONY: test
 test: units integration sanity lint ## Everything CI runs: units, integration, sanity, lint

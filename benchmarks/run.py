@@ -49,7 +49,7 @@ CONTROLLER_ACTIONS = {  # run inside the controller process: no module shipped, 
     "ansible.builtin.import_tasks", "ansible.builtin.debug", "debug", "ansible.builtin.assert", "assert",
     "ansible.builtin.meta", "meta", "ansible.builtin.fail", "fail", "ansible.builtin.include_role",
     "include_role", "ansible.builtin.add_host", "ansible.builtin.group_by", "ansible.builtin.include_vars",
-    "include_vars", "ansible.builtin.set_stats",
+    "include_vars", "ansible.builtin.set_stats", "ansible.builtin.validate_argument_spec", "validate_argument_spec",
 }
 
 
@@ -659,8 +659,13 @@ def write_markdown(doc, path):
     L.append("")
     L.append("## Runs")
     L.append("")
-    L.append("| system | N | run | wall s | CPU s | peak RSS MB (largest process / tree) | requests | get | list | create | patch | update | delete | discovery | writes | changed | failed |")
-    L.append("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    L.append("CPU s: user+sys of the whole ansible-playbook process tree (wait4). Peak RSS: the largest single process "
+             "(ru_maxrss) / the sum over the tree sampled every 100 ms. Requests: every request the test API servers "
+             "logged during the run. Writes: POST/PUT/PATCH/DELETE. Changed: PLAY RECAP sum over hosts. "
+             "Load: 1-minute load average of the machine when the run started (other work on the machine inflates wall time).")
+    L.append("")
+    L.append("| system | N | run | wall s | CPU s | peak RSS MB (largest process / tree) | requests | get | list | create | patch | update | delete | discovery | writes | changed | failed | load |")
+    L.append("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for system in ("ours", "baseline"):
         for e in entries(doc, system):
             for run in ("first", "rerun"):
@@ -671,7 +676,8 @@ def write_markdown(doc, path):
                 L.append(f"| {system} | {e['n']} | {run} | {m['wall_s']:.1f} | {m['cpu_s']:.1f} | "
                          f"{m['peak_rss_max_process_mb']:.0f} / {m['peak_rss_tree_mb']:.0f} | {m['api']['total']} | "
                          f"{v['get']} | {v['list']} | {v['create']} | {v['patch']} | {v['update']} | {v['delete']} | {v['discovery']} | "
-                         f"{m['api']['writes']} | {m['recap'].get('changed', '?')} | {m['recap'].get('failed', '?')} |")
+                         f"{m['api']['writes']} | {m['recap'].get('changed', '?')} | {m['recap'].get('failed', '?')} | "
+                         f"{m.get('loadavg_1m_before', '?')} |")
     # ratios
     ours = {e["n"]: e for e in entries(doc, "ours")}
     base = {e["n"]: e for e in entries(doc, "baseline")}
@@ -852,9 +858,17 @@ def main(argv):
     parser.add_argument("--fresh", action="store_true", help="discard earlier results.json entries instead of merging")
     parser.add_argument("--no-breakdown", action="store_true", help="skip calibration, import and micro-benchmark")
     parser.add_argument("--ours-playbook", default=None, help="playbook for 'ours' (default skupper.tls.site)")
+    parser.add_argument("--report-only", action="store_true", help="rewrite results.md and bench.png from results.json")
     args = parser.parse_args(argv)
     ensure_venv(argv)
     sys.path.insert(0, HERE)
+    json_path = os.path.join(RESULTS, "results.json")
+    if args.report_only:
+        with open(json_path) as f:
+            doc = json.load(f)
+        print(write_markdown(doc, os.path.join(RESULTS, "results.md")))
+        plot(doc, os.path.join(RESULTS, "bench.png"))
+        return 0
 
     sizes = [int(s) for s in (args.sizes or ("3" if args.quick else "3,10,30")).split(",") if s.strip()]
     if not sizes or any(n < 1 or n > 100 for n in sizes):
@@ -866,7 +880,6 @@ def main(argv):
     spp = max(1, args.sites_per_server)
     os.makedirs(RESULTS, exist_ok=True)
     os.makedirs(WORK, exist_ok=True)
-    json_path = os.path.join(RESULTS, "results.json")
     doc = {"runs": {}}
     if not args.fresh and os.path.exists(json_path):
         with open(json_path) as f:

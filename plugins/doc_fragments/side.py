@@ -27,10 +27,12 @@ def _connection():
     return options
 
 
-def _option(name, description, own, required=False):
+def _option(name, description, own, required=False, elements=None):
     suboptions = dict(own)
     suboptions.update(_connection())
     doc = {"description": description, "type": "dict", "suboptions": suboptions}
+    if elements:
+        doc.update(type="list", elements=elements, default=[])
     if required:
         doc["required"] = True
     return yaml.safe_dump({"options": {name: doc}}, sort_keys=False, default_flow_style=False, width=1000)
@@ -60,3 +62,13 @@ class ModuleDocFragment(object):
         "site_name": {"description": ["Name of site B (its C(Site) resource); default names are C(link-<site_name>)."], "type": "str", "required": True},
         "ca_secret": {"description": ["B's CA Secret that signs link credentials."], "type": "str", "default": "skupper-site-ca"},
     }, required=True)
+
+    CA = _option("ca", ["The CA Secret.", _ELSEWHERE], {
+        "name": {"description": ["Name of the CA Secret."], "type": "str", "required": True},
+        "namespace": {"description": ["Namespace of the CA Secret."], "type": "str", "required": True},
+    }, required=True)
+
+    HOLDERS = _option("holders", ["Secrets that trust or are signed by the CA (leaves, link credentials on other clusters, copies).", _ELSEWHERE], {
+        "name": {"description": ["Name of the Secret."], "type": "str", "required": True},
+        "namespace": {"description": ["Namespace of the Secret."], "type": "str", "required": True},
+    }, elements="dict")

@@ -66,6 +66,7 @@ class Material:
     bundle: object
     issuer: object = None          # x509 certificate of the signer, for facts
     planned: dict = None           # facts to show in check mode when they are known in advance (a copy)
+    defer: tuple = ()              # checks whose failure is reported (result "deferred") but does not reissue, e.g. a CA's expiry
 
 
 def bundle_facts(pem):
@@ -151,6 +152,8 @@ def _decide(existing, data, request, material):
         decision = policy.evaluate(stored, desired)
         reasons += decision.reasons
         step = decision.action
+        if step == "issue" and existing and not request.force and decision.failed and set(decision.failed) <= set(material.defer):
+            step = "deferred"
         if step == "none" and bundle is None and data.get(layout.CA_CRT) and data.get(layout.CA_CRT) == data.get(layout.TLS_CRT):
             step, reasons = "trust", reasons + ["trust_bundle: ca.crt only repeats tls.crt; this layout stores no ca.crt"]
         if request.force and existing:
@@ -192,6 +195,13 @@ def ensure(store, request, material, check_mode=False):
                               % (request.label, store.description, layout.MANAGED_BY, layout.OWNER, "; ".join(reasons)),
                               action="foreign", reasons=reasons)
         adopting = bool(existing) and not ours
+        if step == "deferred" and not adopting:
+            result.update(action="unchanged", reasons=reasons, deferred=reasons)
+            result.update(_facts_of(data, material))
+            result["diff"] = {"before": before, "after": before}
+            return result
+        if step == "deferred":
+            step = "issue"
         if step == "none" and not adopting:
             result.update(action="unchanged", reasons=reasons)
             result.update(_facts_of(data, material))
@@ -370,3 +380,45 @@ def _field_diff(key, have, want):
 def _short(value):
     text = repr(value)
     return text if len(text) <= 300 else text[:297] + "..."
+
+
+def transform(store, request, change, check_mode=False):
+    """Read-modify-write of an existing Secret we own (CA rotation phases).
+
+    ``change(data)`` gets the decoded data and returns ``(action, reasons, new_data, remove_keys)``, or
+    ``("unchanged", reasons, None, ())``. Conflicts re-read and call ``change`` again.
+    """
+    for _attempt in range(CONFLICT_RETRIES):
+        existing = store.get(request.ref)
+        if not existing:
+            raise EngineError("Secret %s does not exist on %s" % (request.label, store.description), action="failed", reasons=["missing"])
+        if not layout.is_ours(existing):
+            raise EngineError("Secret %s on %s is not managed by skupper.tls; it is never rotated by it" % (request.label, store.description),
+                              action="foreign", reasons=["foreign"])
+        data = layout.decode_data(existing)
+        action, reasons, new_data, remove = change(data)
+        before = _view(existing, data)
+        result = {"changed": new_data is not None, "action": action, "reasons": reasons, "secret": _secret_info(store, request, existing)}
+        if new_data is None:
+            result.update(_facts_of(data, Material(None, None, None)))
+            result["diff"] = {"before": before, "after": before}
+            return result
+        merged = dict(data, **new_data)
+        for key in remove:
+            merged.pop(key, None)
+        obj = layout.build_secret(existing, request.namespace, request.name, existing.get("type") or request.secret_type, new_data,
+                                  labels=request.labels, annotations=request.annotations, remove_keys=remove)
+        if check_mode:
+            result.update(_facts_of(merged, Material(None, None, None)))
+            result["diff"] = {"before": before, "after": _view(obj, merged)}
+            return result
+        try:
+            written = store.replace(obj)
+        except Conflict:
+            continue
+        written_data = layout.decode_data(written) if written and written.get("data") else merged
+        result.update(_facts_of(written_data, Material(None, None, None)))
+        result["secret"] = _secret_info(store, request, written or obj)
+        result["diff"] = {"before": before, "after": _view(written or obj, written_data)}
+        return result
+    raise EngineError("Secret %s kept changing under us: gave up after %d conflicting writes; re-run the task" % (request.label, CONFLICT_RETRIES))

@@ -45,13 +45,13 @@ attributes:
       - skupper.tls.k8s
     description:
       - Use C(group/skupper.tls.k8s) in C(module_defaults) to set connection options once.
-      - Top-level connection options are the defaults of O(server) and O(client).
+      - The top-level connection options are used by O(server) and O(client) when they set none of their own.
 options:
   server:
     description:
       - The server side. Its Secret must hold C(tls.crt) and C(tls.key), and C(ca.crt) when the client presents a certificate.
-      - Each connection option (kubeconfig, context, host, api_key, ..., target, directory) not set here is taken from
-        the top-level option of the same name, then from its E(K8S_AUTH_*) environment variable.
+      - Connection options (the same as this module's, without the C(K8S_AUTH_*) environment variables) select where it is;
+        without any, it is read through this module's own connection.
     type: dict
     required: true
     suboptions: &side_options
@@ -69,11 +69,11 @@ options:
       target:
         description:
           - Where the Secret is read from, V(kubernetes) or V(directory) (manifests below O(server.directory)).
-          - Defaults to the top-level O(target).
         type: str
         choices: [kubernetes, directory]
+        default: kubernetes
       directory:
-        description: Root directory of the manifests when the target is V(directory). Defaults to the top-level O(directory).
+        description: Root directory of the manifests when the target is V(directory).
         type: path
       kubeconfig:
         description: Path(s) or content of the kubeconfig to load, as the top-level O(kubeconfig).
@@ -142,6 +142,7 @@ options:
     description:
       - The client side, with the same suboptions as O(server). Its Secret must hold C(ca.crt), and C(tls.crt) with
         C(tls.key) to present a client certificate.
+      - Without connection options of its own, it is read through this module's own connection.
       - When omitted, the client trusts the O(server) Secret's C(ca.crt) and presents no certificate.
     type: dict
     suboptions: *side_options
@@ -178,7 +179,7 @@ notes:
   - The Secrets' private keys are written only to files of mode C(0600) in a new private temporary directory, removed
     after each handshake. They are never returned or logged.
   - The O(methods=[openssl]) method needs the C(openssl) command on the host running the module.
-  - E(K8S_AUTH_*) environment variables apply to both sides, for the options neither the side nor the top level sets.
+  - E(K8S_AUTH_*) environment variables apply to this module's own connection, so to a side that sets no connection option.
 seealso:
   - module: skupper.tls.skupper_cert
   - module: skupper.tls.skupper_link
@@ -292,17 +293,11 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.skupper.tls.plugins.module_utils import args, common, handshake, layout, pki
 from ansible_collections.skupper.tls.plugins.module_utils.store import ObjRef, StoreError
 
-CONNECTION_OPTIONS = tuple(args.auth_argument_spec()) + tuple(args.target_argument_spec())
 V1_TOKEN_HOSTS = ("inter-router-host", "edge-host")
 
 
 def side_argument_spec():
-    spec = dict(secret=dict(type="str", required=True), namespace=dict(type="str", required=True))
-    spec.update(args.auth_argument_spec())
-    target = args.target_argument_spec()
-    target["target"].pop("default")  # inherited from the top-level option
-    spec.update(target)
-    return spec
+    return common.side_argument_spec(secret=dict(type="str", required=True), namespace=dict(type="str", required=True))
 
 
 def argument_spec():
@@ -318,15 +313,6 @@ def argument_spec():
     spec.update(args.auth_argument_spec())
     spec.update(args.target_argument_spec())
     return spec
-
-
-def side_connection(params, side):
-    """The connection options of one side: its own, else the top-level ones."""
-    merged = dict((key, params.get(key)) for key in CONNECTION_OPTIONS)
-    for key in CONNECTION_OPTIONS:
-        if side.get(key) is not None:
-            merged[key] = side[key]
-    return merged
 
 
 class Unusable(Exception):
@@ -375,10 +361,10 @@ def load_material(params, module, out):
     """Server and client PEM material (dicts for handshake.handshake); fills ``out`` with hosts and facts. Raises Unusable."""
     server_side, client_side = params["server"], params.get("client")
     try:
-        client_store = args.open_store(side_connection(params, client_side), module, prefix="client.") if client_side else None
+        client_store = common.side_store(module, params, client_side, "client.") if client_side else None
         if params.get("link") and not out["hosts"]:
             out["hosts"] = link_hosts(client_store, client_side["namespace"], params["link"])
-        server_store = args.open_store(side_connection(params, server_side), module, prefix="server.")
+        server_store = common.side_store(module, params, server_side, "server.")
         label, data = read_secret(server_store, server_side, "server")
         missing = [key for key in (layout.TLS_CRT, layout.TLS_KEY) if not data.get(key)]
         if missing:

@@ -15,6 +15,7 @@ import yaml
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
+PLAYBOOKS = os.path.join(ROOT, "playbooks")
 COLLECTIONS = os.path.join(ROOT, "tests", "output", "collections")
 
 
@@ -59,21 +60,24 @@ class Run(object):
 
 @pytest.fixture
 def playbook(tmp_path):
-    """playbook(tasks, extravars=None, check=False, diff=False, verbosity=0, env=None, expect_rc=0) -> Run.
+    """playbook(tasks, extravars=None, check=False, diff=False, verbosity=0, env=None, expect_rc=0, inventory=None) -> Run.
 
-    ``tasks`` is a list of task dicts run on localhost (or a whole play list if it holds plays).
+    ``tasks`` is a list of task dicts run on localhost, a whole play list if it holds plays, or the path of a playbook file.
     """
     counter = {"n": 0}
 
     def run(tasks, extravars=None, check=False, diff=False, verbosity=0, env=None, expect_rc=0, inventory=None, gather=False):
         counter["n"] += 1
         name = "run%d" % counter["n"]
-        if tasks and isinstance(tasks[0], dict) and "hosts" in tasks[0]:
-            plays = tasks
+        if isinstance(tasks, str):
+            book = tasks        # a playbook file, e.g. playbooks/site.yml
         else:
-            plays = [{"name": name, "hosts": "localhost", "gather_facts": gather, "tasks": tasks}]
-        book = tmp_path / ("%s.yml" % name)
-        book.write_text(yaml.safe_dump(plays, sort_keys=False))
+            if tasks and isinstance(tasks[0], dict) and "hosts" in tasks[0]:
+                plays = tasks
+            else:
+                plays = [{"name": name, "hosts": "localhost", "gather_facts": gather, "tasks": tasks}]
+            book = tmp_path / ("%s.yml" % name)
+            book.write_text(yaml.safe_dump(plays, sort_keys=False))
         record = tmp_path / ("%s.jsonl" % name)
         cmd = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), str(book)]
         if inventory:

@@ -1,0 +1,109 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) skupper.tls contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The inventory model (docs/INVENTORY.md) in one place: defaults, derived names and SANs, CA holders.
+
+Used by the ``site`` and ``ca_holders`` filters, so roles and playbooks hold no logic of their own.
+"""
+
+from __future__ import annotations
+
+import json
+
+from ansible.errors import AnsibleFilterError
+
+ROLES = ("inter-router", "edge")
+DEFAULT_PORTS = {"inter-router": "55671", "edge": "45671"}
+
+
+def _require(cond, host, var, message):
+    if not cond:
+        raise AnsibleFilterError("skupper.tls.site: host %s: %s %s" % (host, var, message))
+
+
+def _list(hv, host, var):
+    value = hv.get(var) or []
+    _require(isinstance(value, list), host, var, "must be a list, got %r" % (value,))
+    return value
+
+
+def site(hv, playbook_dir=None):
+    host = hv.get("inventory_hostname", "?")
+    name = hv.get("skupper_site_name") or host
+    namespace = hv.get("skupper_namespace") or name
+    version = int(hv.get("skupper_version", 2))
+    _require(version in (1, 2), host, "skupper_version", "must be 1 or 2, got %r" % (version,))
+    target = hv.get("skupper_target") or "kubernetes"
+    _require(target in ("kubernetes", "directory"), host, "skupper_target", "must be kubernetes or directory, got %r" % (target,))
+    cluster = hv.get("skupper_cluster") or {}
+    _require(isinstance(cluster, dict), host, "skupper_cluster", "must be a dict of connection options, got %r" % (type(cluster).__name__,))
+    output_dir = hv.get("skupper_output_dir") or ("%s/manifests" % (playbook_dir or "."))
+    connection = {"target": "directory", "directory": "%s/%s" % (output_dir, name)} if target == "directory" else dict(cluster)
+
+    external = [str(h) for h in _list(hv, host, "skupper_external_hosts")]
+    endpoints = _list(hv, host, "skupper_endpoints")
+    if not endpoints and external:
+        endpoints = [{"name": role, "host": external[0], "port": DEFAULT_PORTS[role], "group": "skupper-router"} for role in ROLES]
+    endpoints = [dict(ep, port=str(ep["port"])) if isinstance(ep, dict) and "port" in ep else ep for ep in endpoints]
+
+    if version == 2:
+        server_hosts = ["skupper-router", "skupper-router.%s" % namespace]
+        local_hosts = ["skupper-router-local", "skupper-router-local.%s" % namespace, "skupper-router-local.%s.svc.cluster.local" % namespace]
+    else:
+        server_hosts = ["skupper-router.%s" % namespace, "skupper-router.%s.svc.cluster.local" % namespace]
+        local_hosts = ["skupper-router-local", "skupper-router-local.%s.svc.cluster.local" % namespace]
+    server_hosts += [h for h in external + [ep.get("host") for ep in endpoints if isinstance(ep, dict)] if h and h not in server_hosts]
+
+    links = []
+    for index, link in enumerate(_list(hv, host, "skupper_links")):
+        _require(isinstance(link, dict) and link.get("to"), host, "skupper_links[%d]" % index, "needs 'to: <inventory host>', got %r" % (link,))
+        links.append({"to": link["to"], "cost": int(link.get("cost", 1))})
+    services = []
+    for index, svc in enumerate(_list(hv, host, "skupper_services")):
+        _require(isinstance(svc, dict) and svc.get("name"), host, "skupper_services[%d]" % index, "needs 'name', got %r" % (svc,))
+        services.append({"name": svc["name"], "secret": "skupper-tls-%s" % svc["name"], "hosts": list(svc.get("hosts") or [svc["name"]])})
+    mode = hv.get("skupper_service_tls_mode") or "per_site"
+    _require(mode in ("per_site", "shared"), host, "skupper_service_tls_mode", "must be per_site or shared, got %r" % (mode,))
+
+    options = {"skupper_version": version, "key_type": hv.get("skupper_tls_key_type") or "rsa",
+               "validity_days": int(hv.get("skupper_tls_validity_days") or 1825), "renew_before_days": int(hv.get("skupper_tls_renew_before_days", 30))}
+    if hv.get("skupper_tls_key_size"):
+        options["key_size"] = int(hv["skupper_tls_key_size"])
+    connect = {"scheme": "amqps", "host": "skupper-router-local.%s.svc.cluster.local" % namespace, "port": "5671",
+               "tls": {"ca": "/etc/messaging/ca.crt", "cert": "/etc/messaging/tls.crt", "key": "/etc/messaging/tls.key", "verify": True}}
+    return {
+        "host": host, "name": name, "namespace": namespace, "version": version, "target": target, "connection": connection,
+        "external_hosts": external, "endpoints": endpoints, "server_hosts": server_hosts, "local_server_hosts": local_hosts,
+        "links": links, "services": services, "service_tls_mode": mode, "certificate_options": options,
+        "connect_json": json.dumps(connect, separators=(",", ":")),
+    }
+
+
+CA_SECRETS = {"site": "skupper-site-ca", "local": "skupper-local-ca", "service": "skupper-service-ca"}
+
+
+def _ref(one, name):
+    return dict(one["connection"], name=name, namespace=one["namespace"])
+
+
+def ca_holders(hostvars, host, ca, play_hosts, playbook_dir=None):
+    """Every Secret that trusts, or is signed by, ``host``'s ``ca`` CA (site, local or service).
+
+    site: its skupper-site-server, and on every other site the credential of each link to ``host``.
+    local: skupper-local-server (and v1 skupper-local-client). service: skupper-service-client and each
+    skupper-tls-<service>; in shared mode on every site, plus the other sites' copies of the service CA.
+    """
+    if ca not in CA_SECRETS:
+        raise AnsibleFilterError("skupper.tls.ca_holders: ca must be one of %s, got %r" % (", ".join(CA_SECRETS), ca))
+    me = site(hostvars[host], playbook_dir)
+    others = [site(hostvars[h], playbook_dir) for h in play_hosts if h != host]
+    if ca == "site":
+        holders = [_ref(me, "skupper-site-server")]
+        holders += [_ref(o, "link-%s" % me["name"]) for o in others for link in o["links"] if link["to"] == host]
+    elif ca == "local":
+        holders = [_ref(me, "skupper-local-server")] + ([_ref(me, "skupper-local-client")] if me["version"] == 1 else [])
+    else:
+        sites = [me] + (others if me["service_tls_mode"] == "shared" else [])
+        holders = [_ref(s, name) for s in sites for name in ["skupper-service-client"] + [svc["secret"] for svc in me["services"]]]
+        holders += [_ref(o, "skupper-service-ca") for o in sites if o is not me]
+    return holders

@@ -1,0 +1,131 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) skupper.tls contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The site playbook on three test clusters, with AWX-style auth, and in directory mode."""
+
+from __future__ import annotations
+
+import base64
+import os
+import re
+
+import pytest
+import yaml
+
+from ansible_collections.skupper.tls.plugins.module_utils import pki
+
+SITES = ("west", "east", "north")
+SITE = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "playbooks", "site.yml")
+KEY_LINE = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----")
+
+
+def inventory(tmp_path, hosts, common=None):
+    data = {"all": {"vars": dict({"ansible_connection": "local", "ansible_python_interpreter": "{{ ansible_playbook_python }}",
+                                  "skupper_services": [{"name": "backend", "hosts": ["backend", "backend.example.com"]}],
+                                  "skupper_service_tls_mode": "shared"}, **(common or {})),
+                    "hosts": hosts}}
+    path = tmp_path / "inventory.yml"
+    path.write_text(yaml.safe_dump(data))
+    return path
+
+
+def mesh(extra):
+    hosts = {}
+    for index, name in enumerate(SITES):
+        hosts[name] = dict({"skupper_namespace": name, "skupper_external_hosts": ["%s.example.com" % name],
+                            "skupper_links": [{"to": other} for other in SITES[index + 1:]]}, **extra(name))
+    return hosts
+
+
+def secret(cluster, ns, name):
+    obj = cluster.get("Secret", ns, name)
+    return dict((k, base64.b64decode(v)) for k, v in obj["data"].items()) if obj else None
+
+
+@pytest.fixture
+def clusters(kube_cluster_factory):
+    found = {}
+    for name in SITES:
+        found[name] = kube_cluster_factory(name)
+        found[name].create_namespace(name)
+    return found
+
+
+def test_site_on_three_clusters(playbook, clusters, tmp_path):
+    inv = inventory(tmp_path, mesh(lambda n: {"skupper_cluster": {"kubeconfig": clusters[n].kubeconfig, "context": clusters[n].context}}))
+    check = playbook(SITE, inventory=inv, check=True)
+    assert check.changed() > 0
+    assert sum(c.writes() for c in clusters.values()) == 0
+    predicted = check.changed()
+
+    run = playbook(SITE, inventory=inv)
+    assert run.changed() == predicted
+    for name, cluster in clusters.items():
+        for secret_name in ("skupper-site-ca", "skupper-site-server", "skupper-local-ca", "skupper-local-server", "skupper-service-ca",
+                            "skupper-service-client", "skupper-tls-backend"):
+            assert cluster.get("Secret", name, secret_name) is not None, (name, secret_name)
+    # links: west->east, west->north, east->north; credentials verify against the peer's CA
+    for src, dst in (("west", "east"), ("west", "north"), ("east", "north")):
+        creds = secret(clusters[src], src, "link-%s" % dst)
+        pki.verify_chain(pki.load_certificates(creds["tls.crt"])[0], pki.load_certificates(secret(clusters[dst], dst, "skupper-site-ca")["ca.crt"]),
+                         usage="client")
+        assert clusters[src].get("Link", src, "link-%s" % dst)["spec"]["endpoints"][0]["host"] == "%s.example.com" % dst
+    # shared service TLS: the same CA and server certificate everywhere
+    shared = set(secret(clusters[n], n, "skupper-tls-backend")["tls.crt"] for n in SITES)
+    assert len(shared) == 1
+    assert len(set(secret(clusters[n], n, "skupper-service-ca")["tls.crt"] for n in SITES)) == 1
+    # the site server certificate passes Skupper's own check: CN and exact host set
+    server = pki.load_certificates(secret(clusters["east"], "east", "skupper-site-server")["tls.crt"])[0]
+    assert pki.facts(server)["common_name"] == "skupper-router"
+    assert pki.host_set(server) == {"skupper-router", "skupper-router.east", "east.example.com"}
+
+    for cluster in clusters.values():
+        cluster.clear_log()
+    again = playbook(SITE, inventory=inv)
+    assert again.changed() == 0
+    assert sum(c.writes() for c in clusters.values()) == 0
+    assert playbook(SITE, inventory=inv, check=True).changed() == 0
+
+
+def test_awx_style_environment_only(playbook, kube_cluster_factory, tmp_path):
+    """AWX injects one cluster's credential as K8S_AUTH_*; sites are namespaces of that cluster."""
+    cluster = kube_cluster_factory("awx")
+    for name in SITES:
+        cluster.create_namespace(name)
+    inv = inventory(tmp_path, mesh(lambda n: {}))
+    env = {"K8S_AUTH_HOST": cluster.url, "K8S_AUTH_API_KEY": cluster.token, "K8S_AUTH_SSL_CA_CERT": cluster.ca_file,
+           "KUBECONFIG": str(tmp_path / "no-such-kubeconfig")}
+    run = playbook(SITE, inventory=inv, env=env)
+    assert run.changed() > 0
+    assert cluster.get("Link", "west", "link-north") is not None
+    cluster.clear_log()
+    assert playbook(SITE, inventory=inv, env=env).changed() == 0
+    assert cluster.writes() == 0
+
+
+def test_directory_mode_end_to_end(playbook, tmp_path):
+    out = tmp_path / "manifests"
+    inv = inventory(tmp_path, mesh(lambda n: {}), common={"skupper_target": "directory", "skupper_output_dir": str(out)})
+    run = playbook(SITE, inventory=inv)
+    assert run.changed() > 0
+    files = sorted(str(p.relative_to(out)) for p in out.rglob("*.yaml"))
+    assert "west/west/link-east.yaml" in files and "west/west/links/link-east.yaml" in files
+    assert "north/north/skupper-site-server.yaml" in files
+    assert playbook(SITE, inventory=inv).changed() == 0
+
+
+def test_no_private_key_in_vvvv_diff_output(playbook, clusters, tmp_path):
+    inv = inventory(tmp_path, mesh(lambda n: {"skupper_cluster": {"kubeconfig": clusters[n].kubeconfig, "context": clusters[n].context}}))
+    run = playbook(SITE, inventory=inv, diff=True, verbosity=4)
+    text = run.stdout + run.stderr
+    assert "skupper-site-server" in text and "fingerprint_sha256" in text
+    assert not KEY_LINE.search(text), KEY_LINE.search(text)
+    checked = 0
+    for name, cluster in clusters.items():
+        for secret_name in ("skupper-site-ca", "skupper-site-server", "skupper-local-ca", "skupper-service-ca", "skupper-tls-backend"):
+            key_b64 = cluster.get("Secret", name, secret_name)["data"]["tls.key"]
+            body = [line for line in base64.b64decode(key_b64).decode().splitlines() if line and not line.startswith("-----")]
+            assert key_b64[:32] not in text
+            assert not any(line in text for line in body)
+            checked += 1
+    assert checked == 15
