@@ -38,9 +38,9 @@ def _rate(fn, count, repeat):
     """Mean over all rounds (RSA key generation cost is random: the mean is what many keys cost), plus the best round."""
     rounds = []
     cpu0 = time.process_time()
-    for _ in range(repeat):
+    for dummy in range(repeat):
         t0 = time.perf_counter()
-        for _ in range(count):
+        for dummy in range(count):
             fn()
         rounds.append(time.perf_counter() - t0)
     cpu = time.process_time() - cpu0

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Benchmark harness (issue 6): skupper.tls's site playbook ("ours") against the hand-written
 community.crypto + kubernetes.core playbook ("baseline"), on N sites served by test API servers.
 
@@ -107,6 +106,7 @@ def playbook_env(workdir, timing_file):
         "ANSIBLE_CONFIG": os.path.join(workdir, "ansible.cfg"),
         "ANSIBLE_HOME": os.path.join(workdir, "ansible-home"),
         "ANSIBLE_LOCAL_TEMP": os.path.join(workdir, "ansible-local-tmp"),
+        "ANSIBLE_REMOTE_TMP": os.path.join(workdir, "ansible-remote-tmp"),
         "ANSIBLE_COLLECTIONS_PATH": ensure_farm(),
         "ANSIBLE_CALLBACK_PLUGINS": os.path.join(HERE, "callback_plugins"),
         "ANSIBLE_CALLBACKS_ENABLED": "bench_timing",
@@ -213,7 +213,7 @@ def secret_profile(secret):
     import base64
 
     from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
     data = secret.get("data") or {}
@@ -244,8 +244,8 @@ def secret_profile(secret):
     out.update({
         "subject": ",".join(a.value for a in cn) or cert.subject.rfc4514_string(),
         "issuer": ",".join(a.value for a in icn) or cert.issuer.rfc4514_string(),
-        "sans": sorted(f"DNS:{v}" for v in san.value.get_values_for_type(x509.DNSName)) +
-                sorted(f"IP:{v}" for v in san.value.get_values_for_type(x509.IPAddress)) if san else [],
+        "sans": (sorted(f"DNS:{v}" for v in san.value.get_values_for_type(x509.DNSName))
+                 + sorted(f"IP:{v}" for v in san.value.get_values_for_type(x509.IPAddress))) if san else [],
         "ca": bool(bc and bc.value.ca), "basic_constraints_critical": bool(bc and bc.critical),
         "key_usage": sorted(k for k in ("digital_signature", "key_encipherment", "key_cert_sign")
                             if ku and getattr(ku.value, k)),
@@ -255,7 +255,6 @@ def secret_profile(secret):
         "fingerprint": cert.fingerprint(hashes.SHA256()).hex(),
         "same_ca_crt": data.get("ca.crt") == data.get("tls.crt") if "ca.crt" in data else None,
     })
-    del serialization
     return out
 
 
@@ -387,7 +386,7 @@ def run_playbook(args, env, cwd, log_path, clusters):
         timer = threading.Timer(RUN_TIMEOUT, lambda: os.killpg(proc.pid, signal.SIGKILL))
         timer.start()
         try:
-            _, status, usage = os.wait4(proc.pid, 0)
+            status, usage = os.wait4(proc.pid, 0)[1:]
         finally:
             timer.cancel()
             stop.set()
@@ -511,9 +510,9 @@ def measure_rtt(cluster, namespace, count=40):
 
     api = kclient.CoreV1Api(cluster.api_client())
     one(api)
-    warm = sorted(one(api) for _ in range(count))
+    warm = sorted(one(api) for dummy in range(count))
     cold = []
-    for _ in range(10):
+    for dummy in range(10):
         c = cluster.api_client()
         cold.append(one(kclient.CoreV1Api(c)))
         c.close()
@@ -576,9 +575,9 @@ def import_costs(actions):
 
     def measure(module):
         best = None
-        for _ in range(3):
+        for dummy in range(3):
             try:
-                out = subprocess.run([VENV_PY, "-c", code, module], env=env, capture_output=True, text=True, timeout=60)
+                out = subprocess.run([VENV_PY, "-c", code, module], env=env, capture_output=True, text=True, timeout=60, check=False)
                 value = float(out.stdout.strip().splitlines()[-1])
             except (subprocess.SubprocessError, ValueError, IndexError):
                 return None
@@ -664,7 +663,8 @@ def write_markdown(doc, path):
              "logged during the run. Writes: POST/PUT/PATCH/DELETE. Changed: PLAY RECAP sum over hosts. "
              "Load: 1-minute load average of the machine when the run started (other work on the machine inflates wall time).")
     L.append("")
-    L.append("| system | N | run | wall s | CPU s | peak RSS MB (largest process / tree) | requests | get | list | create | patch | update | delete | discovery | writes | changed | failed | load |")
+    L.append("| system | N | run | wall s | CPU s | peak RSS MB (largest process / tree) | requests | get | list | create | patch "
+             "| update | delete | discovery | writes | changed | failed | load |")
     L.append("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for system in ("ours", "baseline"):
         for e in entries(doc, system):
@@ -696,8 +696,9 @@ def write_markdown(doc, path):
                 if not a or not b:
                     continue
                 r = _ratio(a["wall_s"], b["wall_s"])
-                target = "" if n != 10 else ("≤ 1/10 goal met" if r is not None and r <= 0.1 else
-                                              "≤ 1/4 met" if r is not None and r <= 0.25 else "≤ 1/4 NOT met")
+                target = ""
+                if n == 10 and r is not None:
+                    target = "≤ 1/10 goal met" if r <= 0.1 else "≤ 1/4 met" if r <= 0.25 else "≤ 1/4 NOT met"
                 L.append(f"| {n} | {run} | {r} | {_ratio(a['cpu_s'], b['cpu_s'])} | "
                          f"{_ratio(a['peak_rss_max_process_mb'], b['peak_rss_max_process_mb'])} | "
                          f"{_ratio(a['peak_rss_tree_mb'], b['peak_rss_tree_mb'])} | {_ratio(a['api']['total'], b['api']['total'])} | "
@@ -745,7 +746,8 @@ def write_markdown(doc, path):
                  "over all processes; API round trips are requests × the median warm request latency, a wall-clock figure "
                  "that overlaps the CPU rows.")
         L.append("")
-        L.append("| system | N | run | wall s | CPU s | Ansible per-task overhead | Python imports | key generation | rest of module/controller work | API round trips (s) | requests |")
+        L.append("| system | N | run | wall s | CPU s | Ansible per-task overhead | Python imports | key generation "
+                 "| rest of module/controller work | API round trips (s) | requests |")
         L.append("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|")
         for key, b in sorted(doc["breakdown"].items()):
             system, n, run = key.split(":")
@@ -840,7 +842,7 @@ def versions():
             pass
     try:
         out["repo_head"] = subprocess.run(["git", "-C", REPO, "rev-parse", "--short", "HEAD"], capture_output=True,
-                                          text=True, timeout=10).stdout.strip() or None
+                                          text=True, timeout=10, check=False).stdout.strip() or None
     except (OSError, subprocess.SubprocessError):
         pass
     return out
@@ -920,7 +922,6 @@ def main(argv):
                                                             ignore=("fingerprint",), labels=("ours", "baseline"))
 
     if not args.no_breakdown and systems:
-        measured = [e for e in doc["runs"].values() if e["system"] in systems and e.get("first")]
         cal_n = min(10, max(sizes))
         log(f"bench: calibration on {cal_n} hosts")
         doc["calibration"] = calibrate(cal_n, log, tasks=2 if args.quick else 4)
@@ -945,9 +946,8 @@ def main(argv):
                     keys = sum(1 for objs in e["profile"].values() for p in objs.values() if isinstance(p, dict) and p.get("key"))
                 else:
                     keys = len(m.get("certificates_reissued", []))
-                doc["breakdown"][f"{system}:{e['n']}:{run}"] = breakdown(m, doc["calibration"], doc["imports"], rsa_cpu,
-                                                                        e["rtt"], keys)
-        del measured
+                doc["breakdown"][f"{system}:{e['n']}:{run}"] = breakdown(
+                    m, doc["calibration"], doc["imports"], rsa_cpu, e["rtt"], keys)
 
     load = os.getloadavg()
     doc["meta"] = {"updated": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),

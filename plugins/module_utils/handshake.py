@@ -84,7 +84,7 @@ def handshake(server, client, host, method="python", timeout=DEFAULT_TIMEOUT):
         material = _material(server, client)
         workdir = tempfile.mkdtemp(prefix="skupper-tls-verify-")
         os.chmod(workdir, 0o700)
-        files = dict((name, _write(workdir, name, data)) for name, data in material.items() if data)
+        files = dict((name, _write(workdir, name, data)) for name, data in material.items() if data.strip())
         runner = _python_handshake if method == "python" else _openssl_handshake
         result.update(runner(files, host, float(timeout)))
         result["ok"] = True
@@ -93,6 +93,8 @@ def handshake(server, client, host, method="python", timeout=DEFAULT_TIMEOUT):
         result["error"] = str(exc)
     except HandshakeError as exc:
         result["error"] = str(exc)
+    except (OSError, subprocess.SubprocessError) as exc:
+        result["error"] = "cannot run the %s handshake: %s" % (method, exc)
     finally:
         if workdir:
             shutil.rmtree(workdir, ignore_errors=True)
@@ -343,10 +345,13 @@ def _free_port():
 
 
 def _reader(stream, lines, ready):
-    for line in iter(stream.readline, ""):
-        lines.append(line)
-        if line.startswith("ACCEPT"):
-            ready.set()
+    try:
+        for line in iter(stream.readline, ""):
+            lines.append(line)
+            if line.startswith("ACCEPT"):
+                ready.set()
+    except (OSError, ValueError):
+        pass
     ready.set()
 
 
@@ -408,11 +413,12 @@ def _openssl_handshake(files, host, timeout):
             pass
     finally:
         _stop(server)
-        if server.stdin:
-            server.stdin.close()
         reader.join(2)
-        if server.stdout:
-            server.stdout.close()
+        for stream in (server.stdin, server.stdout):
+            try:
+                stream.close()
+            except OSError:
+                pass
     server_out = "".join(lines)
     out = {}
     pems = _PEM_CERT_RE.findall(client_out.split("Server certificate", 1)[1]) if "Server certificate" in client_out else []

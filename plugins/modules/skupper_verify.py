@@ -68,7 +68,7 @@ options:
         required: true
       target:
         description:
-          - Where the Secret is read from, V(kubernetes) or V(directory) (manifests below O(server.directory)).
+          - Where the Secret is read from, V(kubernetes) or V(directory) (manifests below the C(directory) suboption).
         type: str
         choices: [kubernetes, directory]
         default: kubernetes
@@ -106,7 +106,7 @@ options:
         type: path
         aliases: [cert_file]
       client_key:
-        description: Path to the private key of O(server.client_cert).
+        description: Path to the private key of that client certificate.
         type: path
         aliases: [key_file]
       proxy:
@@ -155,7 +155,7 @@ options:
     default: []
   link:
     description:
-      - Name of a Skupper v2 C(Link) in the O(client) namespace, read from the client's cluster or directory: when
+      - Name of a Skupper v2 C(Link) in the O(client) namespace, read from the client's cluster or directory. When
         O(hosts) is empty, the hosts of its C(spec.endpoints) are checked.
       - When there is no C(Link) of that name, a Skupper v1 C(connection-token) Secret of that name gives them
         (its C(inter-router-host) and C(edge-host) annotations).
@@ -297,7 +297,7 @@ V1_TOKEN_HOSTS = ("inter-router-host", "edge-host")
 
 
 def side_argument_spec():
-    return common.side_argument_spec(secret=dict(type="str", required=True), namespace=dict(type="str", required=True))
+    return common.side_argument_spec(secret=dict(type="str", required=True, no_log=False), namespace=dict(type="str", required=True))
 
 
 def argument_spec():

@@ -1,0 +1,128 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) skupper.tls contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""CA rotation on three test clusters: every link keeps handshaking through every phase and every interruption."""
+
+from __future__ import annotations
+
+import base64
+import os
+
+import pytest
+import yaml
+
+from ansible_collections.skupper.tls.plugins.module_utils import handshake, pki
+
+SITES = ("west", "east", "north")
+PLAYBOOKS = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "playbooks")
+SITE, ROTATE = os.path.join(PLAYBOOKS, "site.yml"), os.path.join(PLAYBOOKS, "rotate.yml")
+LINKS = [(a, b) for a in SITES for b in SITES if a != b]        # both directions
+
+
+def data(cluster, ns, name):
+    obj = cluster.get("Secret", ns, name)
+    return dict((k, base64.b64decode(v)) for k, v in obj["data"].items()) if obj else {}
+
+
+def matrix(clusters, methods=("python",)):
+    """Handshake every link A->B: B's skupper-site-server against A's link-B credential, for each Link endpoint host."""
+    failures, count = [], 0
+    for a, b in LINKS:
+        server, client = data(clusters[b], b, "skupper-site-server"), data(clusters[a], a, "link-%s" % b)
+        hosts = sorted(set(ep["host"] for ep in clusters[a].get("Link", a, "link-%s" % b)["spec"]["endpoints"]))
+        for host in hosts:
+            for method in methods:
+                res = handshake.handshake({"cert": server["tls.crt"], "key": server["tls.key"], "ca": server["ca.crt"]},
+                                          {"cert": client["tls.crt"], "key": client["tls.key"], "ca": client["ca.crt"]}, host, method=method)
+                count += 1
+                if not res["ok"]:
+                    failures.append("%s->%s %s %s: %s" % (a, b, host, method, res["error"]))
+    assert count >= len(LINKS)
+    return failures
+
+
+def site_cas(clusters):
+    return dict((n, pki.load_certificates(data(clusters[n], n, "skupper-site-ca")["tls.crt"])[0]) for n in SITES)
+
+
+@pytest.fixture
+def fleet(kube_cluster_factory, tmp_path):
+    clusters = {}
+    hosts = {}
+    for name in SITES:
+        clusters[name] = kube_cluster_factory(name)
+        clusters[name].create_namespace(name)
+        hosts[name] = {"skupper_namespace": name, "skupper_external_hosts": ["%s.example.com" % name],
+                       "skupper_links": [{"to": other} for other in SITES if other != name],
+                       "skupper_cluster": {"kubeconfig": clusters[name].kubeconfig, "context": clusters[name].context}}
+    inv = tmp_path / "inventory.yml"
+    inv.write_text(yaml.safe_dump({"all": {"vars": {"ansible_connection": "local", "ansible_python_interpreter": "{{ ansible_playbook_python }}"},
+                                           "hosts": hosts}}))
+    return clusters, inv
+
+
+def rotate(playbook, inv, phase, expect_rc=0, **extra):
+    return playbook(ROTATE, inventory=inv, extravars=dict(rotate_phase=phase, **extra), expect_rc=expect_rc)
+
+
+def interrupt(cluster):
+    """Every Secret write on this cluster fails from now on (the API server is down for writes)."""
+    cluster.inject("PUT", r"/secrets/", 500, count=100000)
+    cluster.inject("POST", r"/secrets$", 500, count=100000)
+
+
+def test_rotate_all_sites_with_interruptions(playbook, fleet):
+    clusters, inv = fleet
+    playbook(SITE, inventory=inv)
+    assert matrix(clusters, methods=("python", "openssl")) == []
+    old = site_cas(clusters)
+
+    for phase in ("prepare", "activate", "finalize"):
+        interrupt(clusters["north"])
+        run = rotate(playbook, inv, phase, expect_rc=2)
+        assert "north" in run.stdout
+        assert matrix(clusters) == [], "after interrupted %s" % phase
+        clusters["north"].clear_faults()
+        rotate(playbook, inv, phase)
+        assert matrix(clusters) == [], "after %s" % phase
+        assert rotate(playbook, inv, phase).changed() == 0, "%s is idempotent" % phase
+
+    new = site_cas(clusters)
+    assert all(pki.fingerprint(new[n]) != pki.fingerprint(old[n]) for n in SITES)
+    assert matrix(clusters, methods=("python", "openssl")) == []
+    old_fps = set(pki.fingerprint(c) for c in old.values())
+    for name, cluster in clusters.items():
+        for secret in [o for o in (cluster.get("Secret", name, s) for s in
+                                   ["skupper-site-ca", "skupper-site-server"] + ["link-%s" % b for b in SITES if b != name]) if o]:
+            d = dict((k, base64.b64decode(v)) for k, v in secret["data"].items())
+            label = "%s/%s" % (name, secret["metadata"]["name"])
+            assert "prev.crt" not in d and "next.crt" not in d, label
+            bundle = set(pki.fingerprint(c) for c in pki.load_certificates(d["ca.crt"]))
+            assert not bundle & old_fps, "%s still trusts an old CA" % label
+            leaf = pki.load_certificates(d["tls.crt"])[0]
+            assert not any(pki.signed_by(leaf, c) for c in old.values()), "%s is signed by an old CA" % label
+
+
+def test_rotate_one_site_and_gates(playbook, fleet):
+    clusters, inv = fleet
+    playbook(SITE, inventory=inv)
+    old = site_cas(clusters)
+    one = {"rotate_sites": ["east"]}
+    # prepare, but north cannot receive the new trust bundle: activate must refuse and name the holder that is behind.
+    interrupt(clusters["north"])
+    rotate(playbook, inv, "prepare", expect_rc=2, **one)
+    clusters["north"].clear_faults()
+    clusters["north"].inject("PUT", r"/secrets/link-east$", 500, count=100000)
+    refused = rotate(playbook, inv, "activate", expect_rc=2, **one)
+    assert "not activating skupper-site-ca" in refused.stdout and "north/link-east" in refused.stdout
+    assert data(clusters["east"], "east", "skupper-site-ca").get("next.crt"), "east's CA was not activated"
+    assert matrix(clusters) == []
+    clusters["north"].clear_faults()
+    for phase in ("prepare", "activate", "finalize"):
+        rotate(playbook, inv, phase, **one)
+        assert matrix(clusters) == [], "after %s" % phase
+    new = site_cas(clusters)
+    assert pki.fingerprint(new["east"]) != pki.fingerprint(old["east"])
+    assert pki.fingerprint(new["west"]) == pki.fingerprint(old["west"]) and pki.fingerprint(new["north"]) == pki.fingerprint(old["north"])
+    # the links to untouched sites kept their credentials' issuer
+    assert pki.signed_by(pki.load_certificates(data(clusters["east"], "east", "link-west")["tls.crt"])[0], old["west"])
