@@ -52,7 +52,9 @@ def site(hv, playbook_dir=None):
     else:
         server_hosts = ["skupper-router.%s" % namespace, "skupper-router.%s.svc.cluster.local" % namespace]
         local_hosts = ["skupper-router-local", "skupper-router-local.%s.svc.cluster.local" % namespace]
-    server_hosts += [h for h in external + [ep.get("host") for ep in endpoints if isinstance(ep, dict)] if h and h not in server_hosts]
+    for extra in external + [ep.get("host") for ep in endpoints if isinstance(ep, dict)]:
+        if extra and extra not in server_hosts:
+            server_hosts.append(extra)
 
     links = []
     for index, link in enumerate(_list(hv, host, "skupper_links")):

@@ -12,7 +12,7 @@ from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
 from ansible_collections.skupper.tls.plugins.doc_fragments import auth as auth_doc
 from ansible_collections.skupper.tls.plugins.doc_fragments import target as target_doc
-from ansible_collections.skupper.tls.plugins.module_utils import args
+from ansible_collections.skupper.tls.plugins.module_utils import args, kube
 from ansible_collections.skupper.tls.plugins.module_utils.kube import AUTH_ENV, PROXY_HEADERS, KubeStore
 from ansible_collections.skupper.tls.plugins.module_utils.store import DirectoryStore, ObjRef, StoreError
 
@@ -95,7 +95,7 @@ def test_open_store_kubernetes(kube_cluster, monkeypatch):
 
 
 def test_open_store_without_kubernetes_library(monkeypatch, tmp_path):
-    monkeypatch.setattr(args, "HAS_KUBERNETES", False)
+    monkeypatch.setattr(kube, "HAS_KUBERNETES", False)
     module = FakeModule()
     with pytest.raises(SystemExit):
         args.open_store({}, module=module)
