@@ -9,7 +9,7 @@ name: ca_holders
 short_description: List every Secret that trusts, or is signed by, one site's CA
 version_added: 1.0.0
 author:
-  - skupper.tls contributors
+  - skupper.tls contributors (@skupper-tls)
 description:
   - For the V(site) CA of a host, its C(skupper-site-server) and, on every other site of the play, the credential of each link to that host.
   - For the V(local) CA, C(skupper-local-server) (and C(skupper-local-client) for Skupper v1).

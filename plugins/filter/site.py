@@ -9,7 +9,7 @@ name: site
 short_description: Normalize one inventory host's Skupper site variables
 version_added: 1.0.0
 author:
-  - skupper.tls contributors
+  - skupper.tls contributors (@skupper-tls)
 description:
   - Reads the C(skupper_*) variables of one inventory host (one Skupper site), applies the defaults of the
     inventory model (docs/INVENTORY.md), and returns everything the roles need, so that roles hold no logic.

@@ -18,7 +18,7 @@ description:
     holds the pending (C(next.crt)) or retired (C(prev.crt)) CA next to the signer.
   - Idempotent. The CA is reissued only when a named check fails, and the module returns those RV(reasons).
 author:
-  - skupper.tls contributors
+  - skupper.tls contributors (@skupper-tls)
 extends_documentation_fragment:
   - skupper.tls.certificate
   - skupper.tls.certificate.attributes

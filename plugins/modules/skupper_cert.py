@@ -17,7 +17,7 @@ description:
   - C(ca.crt) is a copy of the CA Secret's trust bundle; when only the bundle changed (a CA rotation), only C(ca.crt) is rewritten.
   - Idempotent. The certificate is reissued only when a named check fails, and the module returns those RV(reasons).
 author:
-  - skupper.tls contributors
+  - skupper.tls contributors (@skupper-tls)
 extends_documentation_fragment:
   - skupper.tls.certificate
   - skupper.tls.certificate.attributes

@@ -19,7 +19,7 @@ description:
     outside its renew window; a changed trust bundle on B rewrites only C(ca.crt); changed endpoints or cost update the Link in place.
   - With O(dest) the same objects are written to a YAML file (what C(skupper link generate) prints) instead of being applied.
 author:
-  - skupper.tls contributors
+  - skupper.tls contributors (@skupper-tls)
 extends_documentation_fragment:
   - skupper.tls.certificate.attributes
   - skupper.tls.target

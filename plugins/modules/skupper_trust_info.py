@@ -16,7 +16,7 @@ description:
   - Reads only; never returns key material.
   - The top-level connection options are the default for O(ca) and every entry of O(holders) that sets none.
 author:
-  - skupper.tls contributors
+  - skupper.tls contributors (@skupper-tls)
 extends_documentation_fragment:
   - skupper.tls.target
   - skupper.tls.auth

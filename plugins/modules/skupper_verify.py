@@ -25,7 +25,7 @@ description:
   - The module fails when any handshake fails, or when the Secrets or the Link cannot be read; RV(results) and
     RV(rows) are returned either way.
 author:
-  - skupper.tls contributors
+  - skupper.tls contributors (@skupper-tls)
 extends_documentation_fragment:
   - skupper.tls.auth
   - skupper.tls.target

@@ -15,7 +15,17 @@ import yaml
 from ansible_collections.skupper.tls.plugins.module_utils import pki
 
 SITES = ("west", "east", "north")
-SITE = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "playbooks", "site.yml")
+PLAYBOOKS = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "playbooks")
+SITE, VERIFY = os.path.join(PLAYBOOKS, "site.yml"), os.path.join(PLAYBOOKS, "verify.yml")
+
+
+def verified(playbook, inv, env=None):
+    """Run the verify playbook; return the number of passed handshakes (it fails the run if any failed)."""
+    run = playbook(VERIFY, inventory=inv, env=env)
+    handshakes = [h for r in run.results() for h in r.get("results", []) if isinstance(h, dict) and "ok" in h and "method" in h]
+    assert handshakes and all(h["ok"] for h in handshakes), [h for h in handshakes if not h["ok"]]
+    assert set(h["method"] for h in handshakes) == {"python", "openssl"}
+    return len(handshakes)
 KEY_LINE = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----")
 
 
@@ -85,6 +95,9 @@ def test_site_on_three_clusters(playbook, clusters, tmp_path):
     assert again.changed() == 0
     assert sum(c.writes() for c in clusters.values()) == 0
     assert playbook(SITE, inventory=inv, check=True).changed() == 0
+    # 3 links x 1 endpoint host, local server x 3 names, backend x 2 hosts + nothing else, per site and method
+    assert verified(playbook, inv) >= 2 * (3 + 3 * 3 + 3 * 2)
+    assert sum(c.writes() for c in clusters.values()) == 0
 
 
 def test_awx_style_environment_only(playbook, kube_cluster_factory, tmp_path):
@@ -101,6 +114,7 @@ def test_awx_style_environment_only(playbook, kube_cluster_factory, tmp_path):
     cluster.clear_log()
     assert playbook(SITE, inventory=inv, env=env).changed() == 0
     assert cluster.writes() == 0
+    assert verified(playbook, inv, env=env) > 0
 
 
 def test_directory_mode_end_to_end(playbook, tmp_path):
@@ -112,6 +126,7 @@ def test_directory_mode_end_to_end(playbook, tmp_path):
     assert "west/west/link-east.yaml" in files and "west/west/links/link-east.yaml" in files
     assert "north/north/skupper-site-server.yaml" in files
     assert playbook(SITE, inventory=inv).changed() == 0
+    assert verified(playbook, inv) > 0
 
 
 def test_no_private_key_in_vvvv_diff_output(playbook, clusters, tmp_path):
