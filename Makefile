@@ -139,3 +139,22 @@ clean: ## Remove test output, caches and built tarballs (keeps .venv)
 .PHONY: distclean
 distclean: clean ## clean, and remove .venv
 	rm -rf $(VENV)
+
+# ---------------------------------------------------------------------------
+# Molecule: its own virtualenv (molecule pins ansible-compat; keep it apart from .venv's lint tools)
+
+MOLECULE_VENV ?= .venv-molecule
+MOLECULE_STAMP := $(MOLECULE_VENV)/.requirements-installed
+MOLECULE_ARGS ?=
+
+$(MOLECULE_STAMP): requirements/molecule.txt
+	@if [ -z "$(PYTHON)" ]; then echo 'make: python3.11 not found (set PYTHON=/path/to/python3.11)' >&2; exit 1; fi
+	@if [ ! -x "$(MOLECULE_VENV)/bin/python" ]; then \
+		echo "+ $(PYTHON) -m venv $(MOLECULE_VENV)"; "$(PYTHON)" -m venv "$(MOLECULE_VENV)"; fi
+	$(MOLECULE_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements/molecule.txt
+	@touch "$@"
+
+.PHONY: molecule
+molecule: $(MOLECULE_STAMP) collection-path ## Molecule, no Docker: site on 3 test API servers (west, east, north), idempotence, verify
+	$(UNSET_COLLECTION_ENV) -u VIRTUAL_ENV PATH="$(CURDIR)/$(MOLECULE_VENV)/bin:$$PATH" \
+		$(MOLECULE_VENV)/bin/molecule test $(MOLECULE_ARGS)
