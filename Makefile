@@ -116,10 +116,13 @@ demo: .venv collection-path ## 3 sites in directory mode (site playbook), verifi
 	@command -v openssl >/dev/null || { echo 'demo: the openssl binary is needed for the verify handshakes (apt-get install openssl)' >&2; exit 1; }
 	$(VENV_BIN)/python hack/demo.py
 
+BENCH_ARGS ?=
+
 .PHONY: bench
-bench: .venv collection-path ## Run the benchmarks (placeholder until benchmarks/ exists)
-	@if [ -x benchmarks/run ]; then benchmarks/run; \
-	else echo 'bench: no benchmarks yet (benchmarks/run arrives with the roles).'; fi
+bench: collection-path ## Benchmarks: ours vs. community.crypto + kubernetes.core (benchmarks/run.py, own venv)
+	@if [ ! -f benchmarks/run.py ]; then echo 'bench: benchmarks/run.py does not exist yet'; exit 0; fi; \
+	echo "+ $(PYTHON) benchmarks/run.py $(BENCH_ARGS)"; \
+	$(UNSET_COLLECTION_ENV) "$(PYTHON)" benchmarks/run.py $(BENCH_ARGS)
 
 .PHONY: build
 build: .venv ## Build the collection tarball into tests/output/build
@@ -133,7 +136,7 @@ changelog: .venv ## Release notes: antsibull-changelog release (uses galaxy.yml'
 .PHONY: clean
 clean: ## Remove test output, caches and built tarballs (keeps .venv)
 	rm -rf tests/output .ansible .pytest_cache
-	find . -path ./.venv -prune -o -path ./.git -prune -o -type d -name __pycache__ -print0 | xargs -0 rm -rf
+	find . -path './.venv*' -prune -o -path ./benchmarks/.venv -prune -o -path ./.git -prune -o -type d -name __pycache__ -print0 | xargs -0 rm -rf
 	rm -f skupper-tls-*.tar.gz
 
 .PHONY: distclean

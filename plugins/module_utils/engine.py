@@ -339,7 +339,9 @@ def ensure_object(store, desired, adopt=False, check_mode=False, compare=("spec"
             result["action"] = "unchanged"
             return result
         action = "created" if not existing else ("adopted" if adopting else "updated")
-        result.update(changed=True, action=action, reasons=reasons or (["missing: %s does not exist" % label] if not existing else ["adopt: taking over %s" % label]))
+        if not reasons:
+            reasons = ["missing: %s does not exist" % label] if not existing else ["adopt: taking over %s" % label]
+        result.update(changed=True, action=action, reasons=reasons)
         if check_mode:
             return result
         obj = copy.deepcopy(desired)

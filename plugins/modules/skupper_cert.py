@@ -180,7 +180,7 @@ def argument_spec():
         secret_type=dict(type="str", choices=[layout.TYPE_TLS, layout.TYPE_OPAQUE]),
         ca_only=dict(type="bool", default=False),
         extra_data=dict(type="dict", default={}),
-        ca_secret=dict(type="str"),
+        ca_secret=dict(type="str", no_log=False),
         ca_namespace=dict(type="str"),
         ca_cluster=dict(type="dict", options=common.side_argument_spec()),
         ca_certificate_content=dict(type="str"),

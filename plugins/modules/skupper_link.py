@@ -189,7 +189,7 @@ def argument_spec():
     remote = dict(
         namespace=dict(type="str", required=True),
         site_name=dict(type="str", required=True),
-        ca_secret=dict(type="str", default="skupper-site-ca"),
+        ca_secret=dict(type="str", default="skupper-site-ca", no_log=False),
     )
     remote = common.side_argument_spec(**remote)
     spec = dict(

@@ -28,6 +28,7 @@ attributes:
     description: Runs the same in check mode; it never writes.
   diff_mode:
     support: none
+    description: Reports, it does not change anything.
   idempotent:
     support: full
     description: Reads only.
@@ -35,6 +36,7 @@ attributes:
     support: full
     membership:
       - skupper.tls.k8s
+    description: Use C(group/skupper.tls.k8s) in C(module_defaults) to set connection options once.
 seealso:
   - module: skupper.tls.skupper_ca
 requirements:

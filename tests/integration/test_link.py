@@ -183,8 +183,8 @@ def test_bad_link_inputs(playbook, pair):
     east.put({"apiVersion": "skupper.io/v2alpha1", "kind": "Site", "metadata": {"name": "east", "namespace": "east"}, "spec": {}})
     no_ca_remote = dict(namespace="east", site_name="east", ca_secret="nope-ca", **auth(east))
     cases = [
-        ("unknown remote context", link(west, east, endpoints=ENDPOINTS, remote=dict(namespace="east", site_name="east", kubeconfig=east.kubeconfig,
-                                                                                          context="no-such-context")), ["no-such-context"]),
+        ("unknown remote context", link(west, east, endpoints=ENDPOINTS, remote=dict(
+            namespace="east", site_name="east", kubeconfig=east.kubeconfig, context="no-such-context")), ["no-such-context"]),
         ("site without endpoints", link(west, east), ["status.endpoints", "east/east"]),
         ("integer port", link(west, east, endpoints=[dict(ENDPOINTS[0], port=55671)]), ["endpoints[0].port", "55671", "string"]),
         ("link to itself", link(west, west, endpoints=ENDPOINTS, remote=dict(namespace="west", site_name="west", **auth(west))), ["itself"]),

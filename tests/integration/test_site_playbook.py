@@ -26,6 +26,8 @@ def verified(playbook, inv, env=None):
     assert handshakes and all(h["ok"] for h in handshakes), [h for h in handshakes if not h["ok"]]
     assert set(h["method"] for h in handshakes) == {"python", "openssl"}
     return len(handshakes)
+
+
 KEY_LINE = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----")
 
 

@@ -27,6 +27,7 @@ def pem_header(label):
 def pem_footer(label):
     return ("-----END %s-----\n" % label).encode()
 
+
 UTC = datetime.timezone.utc
 NOW = datetime.datetime(2026, 11, 22, 15, 0, 0, tzinfo=UTC)
 EC256 = pki.KeySpec("ecdsa", 256)

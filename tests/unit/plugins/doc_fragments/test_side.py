@@ -1,0 +1,33 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) skupper.tls contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The nested connection suboptions in doc_fragments/side.py are the auth + target fragments, and match the argument specs."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from ansible_collections.skupper.tls.plugins.doc_fragments import auth, side, target
+from ansible_collections.skupper.tls.plugins.module_utils import common
+
+ENV_NOTE = "Read from E(K8S_AUTH_"
+
+
+def connection_docs():
+    options = {}
+    for fragment in (auth.ModuleDocFragment.DOCUMENTATION, target.ModuleDocFragment.DOCUMENTATION):
+        options.update(yaml.safe_load(fragment)["options"])
+    for doc in options.values():
+        doc["description"] = [line for line in doc["description"] if not line.startswith(ENV_NOTE)]
+    return options
+
+
+@pytest.mark.parametrize("attr,option", [("COPY_FROM", "copy_from"), ("CA_CLUSTER", "ca_cluster"), ("REMOTE", "remote"), ("CA", "ca"),
+                                         ("HOLDERS", "holders")])
+def test_connection_suboptions_are_the_auth_and_target_fragments(attr, option):
+    doc = yaml.safe_load(getattr(side.ModuleDocFragment, attr))["options"][option]
+    subs = doc["suboptions"]
+    for name, expected in connection_docs().items():
+        assert subs[name] == expected, "%s.%s drifted from the auth/target fragments" % (option, name)
+    assert set(common.side_argument_spec()) <= set(subs)
