@@ -211,3 +211,22 @@ def test_imported_intermediate_ca(playbook, tmp_path):
     pki.verify_chain(leaf, [root_cert], intermediates=[inter_cert], usage="server", host="west.example.com")
     assert len(pki.load_certificates(leaf_data["ca.crt"])) == 2
     assert playbook([ca_task(out, **imported), cert_task(out)]).changed() == 0
+
+
+def test_ca_in_renewal_window_is_not_replaced_but_warned(playbook, tmp_path):
+    out = tmp_path / "out"
+    playbook([ca_task(out, validity_days=40), cert_task(out, validity_days=40)])
+    ca_before = data_of(out / "west" / "skupper-site-ca.yaml")["tls.crt"]
+    # Both now expire within renew_before_days=60: the leaf is reissued by the same CA, the CA is kept with a warning.
+    run = playbook([ca_task(out, validity_days=100, renew_before_days=60), cert_task(out, validity_days=100, renew_before_days=60)])
+    ca, cert = run.result("ca"), run.result("cert")
+    assert ca["action"] == "unchanged" and not ca["changed"]
+    assert any(r.startswith("expiry:") for r in ca["deferred"])
+    printed = " ".join((run.stdout + run.stderr).split())
+    assert "[WARNING]: CA west/skupper-site-ca: expiry:" in printed and "Rotate it" in printed, printed[-2000:]
+    assert data_of(out / "west" / "skupper-site-ca.yaml")["tls.crt"] == ca_before
+    assert cert["action"] == "reissued" and any(r.startswith("expiry:") for r in cert["reasons"])
+    leaf = pki.load_certificates(data_of(out / "west" / "skupper-site-server.yaml")["tls.crt"])[0]
+    assert pki.signed_by(leaf, pki.load_certificates(ca_before)[0])
+    forced = playbook([ca_task(out, validity_days=100, renew_before_days=60, force=True)]).result("ca")
+    assert forced["action"] == "reissued"
