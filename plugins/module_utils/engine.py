@@ -185,28 +185,20 @@ def ensure(store, request, material, check_mode=False):
                               action="failed", reasons=reasons)
         if existing and not ours and not request.adopt:
             if step in ("none", "meta"):
-                result.update(action="foreign", reasons=["foreign: %s is not managed by skupper.tls (no label %s=%s); it satisfies the spec and "
-                                                         "is used as it is" % (request.label, layout.MANAGED_BY, layout.OWNER)])
-                result.update(_facts_of(data, material))
-                result["diff"] = {"before": before, "after": before}
-                return result
+                return _no_write(result, data, material, before, "foreign", [
+                    "foreign: %s is not managed by skupper.tls (no label %s=%s); it satisfies the spec and is used as it is"
+                    % (request.label, layout.MANAGED_BY, layout.OWNER)])
             raise EngineError("Secret %s on %s exists and is not managed by skupper.tls (no label %s=%s). It does not satisfy the spec (%s) "
                               "and was left untouched. Fix or delete it, or set adopt: true to let skupper.tls take it over."
                               % (request.label, store.description, layout.MANAGED_BY, layout.OWNER, "; ".join(reasons)),
                               action="foreign", reasons=reasons)
         adopting = bool(existing) and not ours
         if step == "deferred" and not adopting:
-            result.update(action="unchanged", reasons=reasons, deferred=reasons)
-            result.update(_facts_of(data, material))
-            result["diff"] = {"before": before, "after": before}
-            return result
+            return _no_write(result, data, material, before, "unchanged", reasons, deferred=reasons)
         if step == "deferred":
             step = "issue"
         if step == "none" and not adopting:
-            result.update(action="unchanged", reasons=reasons)
-            result.update(_facts_of(data, material))
-            result["diff"] = {"before": before, "after": before}
-            return result
+            return _no_write(result, data, material, before, "unchanged", reasons)
 
         if not existing:
             action = "created"
@@ -266,6 +258,13 @@ def ensure(store, request, material, check_mode=False):
         return result
     raise EngineError("Secret %s on %s kept changing under us: gave up after %d conflicting writes; re-run the task"
                       % (request.label, store.description, CONFLICT_RETRIES), action="failed", reasons=["conflict"])
+
+
+def _no_write(result, data, material, before, action, reasons, **extra):
+    """The result when nothing is written: the stored certificate's facts, and a diff whose two sides are equal."""
+    result.update(action=action, reasons=reasons, diff={"before": before, "after": before}, **extra)
+    result.update(_facts_of(data, material))
+    return result
 
 
 def _facts_of(data, material):
