@@ -57,14 +57,18 @@ def side_store(module, params, side, prefix):
     return args.open_store(params, module)
 
 
-def copy_source(store, namespace, name, field):
-    """Decoded data of the Secret to copy from; CaMissing when it does not exist (yet)."""
-    layout.validate_name(name, field + ".name")
+def copy_source(module, params, field="copy_from"):
+    """``(label, decoded data)`` of the Secret ``params[field]`` points at; CaMissing when it does not exist (yet)."""
+    src = params[field]
+    namespace = src.get("namespace") or params["namespace"]
+    layout.validate_name(src["name"], field + ".name")
     layout.validate_namespace(namespace, field + ".namespace")
-    obj = store.get(layout.secret_ref(namespace, name))
+    store = side_store(module, params, src, field + ".")
+    label = "%s/%s" % (namespace, src["name"])
+    obj = store.get(layout.secret_ref(namespace, src["name"]))
     if not obj:
-        raise CaMissing("%s: Secret %s/%s to copy from not found on %s" % (field, namespace, name, store.description))
-    return layout.decode_data(obj)
+        raise CaMissing("%s: Secret %s to copy from not found on %s" % (field, label, store.description), label)
+    return label, layout.decode_data(obj)
 
 
 def copy_material(data, label, field, ca=False):
@@ -144,7 +148,11 @@ def leaf_material(spec, issuer, bundle_pem):
 
 
 class CaMissing(StoreError):
-    """The CA Secret to sign with does not exist (yet)."""
+    """The CA Secret to sign with (or the Secret to copy from) does not exist (yet); ``label`` is its namespace/name."""
+
+    def __init__(self, message, label):
+        super(CaMissing, self).__init__(message)
+        self.label = label
 
 
 def issuer_from_secret(store, namespace, name, field="ca_secret"):
@@ -152,7 +160,8 @@ def issuer_from_secret(store, namespace, name, field="ca_secret"):
     layout.validate_name(name, field)
     obj = store.get(layout.secret_ref(namespace, name))
     if not obj:
-        raise CaMissing("%s: CA Secret %s/%s not found on %s; create it first (skupper.tls.skupper_ca)" % (field, namespace, name, store.description))
+        raise CaMissing("%s: CA Secret %s/%s not found on %s; create it first (skupper.tls.skupper_ca)" % (field, namespace, name, store.description),
+                        "%s/%s" % (namespace, name))
     data = layout.decode_data(obj)
     if not data.get(layout.TLS_CRT) or not data.get(layout.TLS_KEY):
         raise pki.PkiError(field, "CA Secret %s/%s has no %s; it cannot sign" % (

@@ -226,15 +226,12 @@ def main():
         if params["state"] == "absent":
             return engine.ensure_absent(store, req.namespace, req.name, module.check_mode)
         if params.get("copy_from"):
-            src = params["copy_from"]
-            namespace = src.get("namespace") or params["namespace"]
-            label = "%s/%s" % (namespace, src["name"])
             try:
-                data = common.copy_source(common.side_store(module, params, src, "copy_from."), namespace, src["name"], "copy_from")
-            except common.CaMissing:
+                label, data = common.copy_source(module, params)
+            except common.CaMissing as exc:
                 if not module.check_mode:
                     raise
-                return common.predict_without_ca(store, req, None, label)
+                return common.predict_without_ca(store, req, None, exc.label)
             if params["ca_only"]:
                 bundle = data.get(layout.CA_CRT) or data.get(layout.TLS_CRT)
                 return engine.ensure(store, req, engine.Material(desired=None, issue=None, bundle=lambda cert_pem, d: bundle), module.check_mode)
@@ -242,11 +239,10 @@ def main():
         spec = common.cert_spec(params, params.get("common_name") or params["name"], hosts=params["hosts"], usage=params["usage"])
         try:
             issuer, bundle = issuer_and_bundle(module, params, store)
-        except common.CaMissing:
+        except common.CaMissing as exc:
             if not module.check_mode:
                 raise
-            ca_label = "%s/%s" % (params.get("ca_namespace") or params["namespace"], params["ca_secret"])
-            return common.predict_without_ca(store, req, None if params["ca_only"] else spec, ca_label)
+            return common.predict_without_ca(store, req, None if params["ca_only"] else spec, exc.label)
         if params["ca_only"]:
             mat = engine.Material(desired=None, issue=None, bundle=lambda cert_pem, data: bundle, issuer=issuer.cert)
         else:

@@ -306,10 +306,10 @@ def main():
         req = common.request(dict(spec_params, labels=labels, annotations=annotations), secret_type=layout.TYPE_TLS)
         try:
             issuer, trust = common.issuer_from_secret(remote_store, remote["namespace"], remote["ca_secret"], field="remote.ca_secret")
-        except common.CaMissing:
+        except common.CaMissing as exc:
             if not module.check_mode:
                 raise
-            secret_result = common.predict_without_ca(local, req, spec, "%s/%s" % (remote["namespace"], remote["ca_secret"]))
+            secret_result = common.predict_without_ca(local, req, spec, exc.label)
         else:
             secret_result = engine.ensure(local, req, common.leaf_material(spec, issuer, trust), module.check_mode)
         link_result = None

@@ -125,3 +125,12 @@ def playbook(tmp_path):
         return result
 
     return run
+
+
+@pytest.fixture
+def pair(kube_cluster_factory):
+    """Two test clusters, west and east, each with its namespace of the same name."""
+    west, east = kube_cluster_factory("west"), kube_cluster_factory("east")
+    west.create_namespace("west")
+    east.create_namespace("east")
+    return west, east

@@ -9,7 +9,6 @@ import base64
 import os
 import stat
 
-import pytest
 import yaml
 
 from ansible_collections.skupper.tls.plugins.module_utils import pki
@@ -36,14 +35,6 @@ def link(a, b, task="link", local_ns="west", remote_ns="east", **kw):
 
 def data(cluster, ns, name):
     return dict((k, base64.b64decode(v)) for k, v in cluster.get("Secret", ns, name)["data"].items())
-
-
-@pytest.fixture
-def pair(kube_cluster_factory):
-    west, east = kube_cluster_factory("west"), kube_cluster_factory("east")
-    west.create_namespace("west")
-    east.create_namespace("east")
-    return west, east
 
 
 def test_link_create_idempotent_verify(playbook, pair):

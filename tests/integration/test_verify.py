@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import shutil
 
-import pytest
 import yaml
 
 HAS_OPENSSL = shutil.which("openssl") is not None
@@ -72,14 +71,6 @@ def assert_all_ok(res, hosts, client_subject="CN=west", server_subject="CN=skupp
 def assert_no_key_material(res):
     text = repr(res)
     assert "PRIVATE KEY" not in text and "BEGIN CERTIFICATE" not in text
-
-
-@pytest.fixture
-def pair(kube_cluster_factory):
-    west, east = kube_cluster_factory("west"), kube_cluster_factory("east")
-    west.create_namespace("west")
-    east.create_namespace("east")
-    return west, east
 
 
 def test_link_endpoints_verified_and_bogus_host_fails(playbook, pair):
