@@ -61,7 +61,9 @@ def main():
     with tempfile.TemporaryDirectory(prefix="skupper-demo-") as tmp:
         site_rc, site_records = play("site", os.path.join(tmp, "site.jsonl"))
         verify_rc, verify_records = play("verify", os.path.join(tmp, "verify.jsonl")) if site_rc == 0 else (1, [])
-    changes = [r for r in site_records if r["status"] in ("ok", "item_ok") and r["result"].get("changed") and "action" in r["result"]]
+    # skupper_site / skupper_links return one entry per Secret or Link they ensured, each with its action
+    changes = [item for r in site_records if r["status"] in ("ok", "item_ok")
+               for item in r["result"].get("results", []) if isinstance(item, dict) and item.get("changed")]
     handshakes = [h for r in verify_records for h in r["result"].get("results", []) if isinstance(h, dict) and "ok" in h]
     passed = sum(1 for h in handshakes if h["ok"])
     kinds, expiries = manifests()
@@ -69,7 +71,7 @@ def main():
     print("\n=== skupper.tls demo summary ===")
     print("Sites: %s (Skupper v2, directory mode), manifests in %s" % (", ".join(sorted(kinds)), os.path.relpath(OUTPUT, os.getcwd())))
     if changes:
-        actions = collections.Counter(r["result"].get("action", "changed") for r in changes)
+        actions = collections.Counter(item.get("action", "changed") for item in changes)
         print("This run changed %d Secrets/Links: %s" % (len(changes), ", ".join("%d %s" % (n, a) for a, n in sorted(actions.items()))))
     else:
         print("This run changed nothing: every Secret and Link was already in place and valid (idempotent re-run).")

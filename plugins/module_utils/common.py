@@ -1,69 +1,28 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) skupper.tls contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""What skupper_ca, skupper_cert and skupper_link share: options, input checks, running.
+"""Parameters in, engine inputs out: ``Request`` (where the Secret goes) and ``Material`` (what it must hold).
 
-Modules stay thin: they declare their own options, turn parameters into a
-``Request``/``Material`` with the helpers here, and hand them to the engine.
+Used by the operations in ``ops.py``; nothing here talks to a store except through what it is handed.
 """
 
 from __future__ import annotations
 
 import datetime
 
-from ansible.module_utils.basic import missing_required_lib
-
-from ansible_collections.skupper.tls.plugins.module_utils import args, engine, layout, pki, policy
+from ansible_collections.skupper.tls.plugins.module_utils import engine, layout, pki, policy
 from ansible_collections.skupper.tls.plugins.module_utils.store import StoreError
 
 KEY_SIZE_DEFAULT = {"rsa": 2048, "ecdsa": 256}
 
 
-def secret_argument_spec():
-    """Options of every certificate Secret (documented in doc fragment skupper.tls.certificate)."""
-    spec = dict(
-        name=dict(type="str", required=True),
-        namespace=dict(type="str", required=True),
-        state=dict(type="str", default="present", choices=["present", "absent"]),
-        skupper_version=dict(type="int", default=2, choices=[1, 2]),
-        key_type=dict(type="str", default="rsa", choices=["rsa", "ecdsa"]),
-        key_size=dict(type="int"),
-        validity_days=dict(type="int", default=1825),
-        renew_before_days=dict(type="int", default=30),
-        labels=dict(type="dict", default={}),
-        annotations=dict(type="dict", default={}),
-        adopt=dict(type="bool", default=False),
-        force=dict(type="bool", default=False),
-    )
-    spec.update(args.target_argument_spec())
-    spec.update(args.auth_argument_spec())
-    return spec
-
-
-def side_argument_spec(**extra):
-    """Options of a nested dict that points at another Secret, maybe on another cluster or directory."""
-    spec = dict(extra)
-    spec.update(args.auth_argument_spec())
-    spec.update(args.target_argument_spec())
-    return spec
-
-
-def side_store(module, params, side, prefix):
-    """The store of a nested dict (``remote``, ``ca_cluster``, ``copy_from``): its own connection options if it sets any,
-    else the module's own connection (K8S_AUTH_* included), so "same cluster" needs no repetition."""
-    keys = set(args.auth_argument_spec()) | {"directory"}
-    if side and (any(side.get(k) is not None for k in keys) or side.get("target") == "directory"):
-        return args.open_store(side, module, prefix=prefix, use_env=False)
-    return args.open_store(params, module)
-
-
-def copy_source(module, params, field="copy_from"):
+def copy_source(rt, params, field="copy_from"):
     """``(label, decoded data)`` of the Secret ``params[field]`` points at; CaMissing when it does not exist (yet)."""
     src = params[field]
     namespace = src.get("namespace") or params["namespace"]
     layout.validate_name(src["name"], field + ".name")
     layout.validate_namespace(namespace, field + ".namespace")
-    store = side_store(module, params, src, field + ".")
+    store = rt.side_store(params, src, field + ".")
     label = "%s/%s" % (namespace, src["name"])
     obj = store.get(layout.secret_ref(namespace, src["name"]))
     if not obj:
@@ -84,11 +43,6 @@ def copy_material(data, label, field, ca=False):
     desired = policy.Desired(spec=None, issuer=None, bundle_pem=bundle, fixed=(cert, key))
     return engine.Material(desired=desired, issue=lambda: (data[layout.TLS_CRT], data[layout.TLS_KEY]), bundle=lambda cert_pem, d: bundle,
                            planned=pki.facts(cert))
-
-
-def check_libraries(module):
-    if not pki.HAS_CRYPTOGRAPHY:
-        module.fail_json(msg=missing_required_lib("cryptography"), exception=pki.CRYPTOGRAPHY_IMPORT_ERROR)
 
 
 def key_spec(params):
@@ -182,18 +136,3 @@ def predict_without_ca(store, req, spec, ca_label):
         result.update(changed=False, action="foreign", reasons=[reason, "foreign: %s is not managed by skupper.tls" % req.label])
     result["diff"] = {"before": {"secret": req.label}, "after": {"secret": req.label, "planned": True, "certificate": result["certificate"]}}
     return result
-
-
-def run(module, func):
-    """Call ``func()`` and exit the module with its result; known errors fail with their message."""
-    try:
-        result = func()
-    except (pki.PkiError, layout.LayoutError) as exc:
-        module.fail_json(msg="Invalid input: %s. Nothing was written." % exc, changed=False)
-    except engine.EngineError as exc:
-        module.fail_json(msg=str(exc), changed=False, **exc.result)
-    except StoreError as exc:
-        module.fail_json(msg=str(exc), changed=False)
-    if not module._diff:
-        result.pop("diff", None)
-    module.exit_json(**result)

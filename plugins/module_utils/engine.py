@@ -193,10 +193,12 @@ def ensure(store, request, material, check_mode=False):
                               % (request.label, store.description, layout.MANAGED_BY, layout.OWNER, "; ".join(reasons)),
                               action="foreign", reasons=reasons)
         adopting = bool(existing) and not ours
-        if step == "deferred" and not adopting:
-            return _no_write(result, data, material, before, "unchanged", reasons, deferred=reasons)
-        if step == "deferred":
-            step = "issue"
+        deferred = reasons if step == "deferred" else None
+        if deferred and not adopting:
+            return _no_write(result, data, material, before, "unchanged", reasons, deferred=deferred)
+        if deferred:
+            # Adopting takes ownership (labels) and keeps the material: a CA is never re-keyed silently, adopted or not.
+            step = "meta"
         if step == "none" and not adopting:
             return _no_write(result, data, material, before, "unchanged", reasons)
 
@@ -209,6 +211,8 @@ def ensure(store, request, material, check_mode=False):
         else:
             action = {"issue": "reissued", "trust": "updated_trust", "meta": "updated"}[step]
         result.update(changed=True, action=action, reasons=reasons)
+        if deferred:
+            result["deferred"] = deferred
 
         new_data = dict(request.extra_data)
         remove = []

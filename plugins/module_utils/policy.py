@@ -316,6 +316,12 @@ CHECKS = (
 )
 
 
+# Checks whose failure on a CA that still works (parseable, its own key, a CA) is reported, never acted on: a new
+# CA key breaks every link signed by the old one until all holders trust it, so such a change is carried by a
+# rotation (prepare/activate/finalize), which issues the new CA with the new subject, key type or validity.
+CA_DEFERRED = ("key_type", "subject", "usage", "expiry")
+
+
 def evaluate(stored, desired, checks=CHECKS):
     """Run ``checks`` in order over ``stored`` against ``desired``; return a Decision."""
     ctx = Context(stored, desired)

@@ -109,3 +109,60 @@ def ca_holders(hostvars, host, ca, play_hosts, playbook_dir=None):
         holders = [_ref(s, name) for s in sites for name in ["skupper-service-client"] + [svc["secret"] for svc in me["services"]]]
         holders += [_ref(o, "skupper-service-ca") for o in sites if o is not me]
     return holders
+
+
+def _connection_and_options(one):
+    """The connection options and certificate options of a site model, as module options."""
+    out = dict(one["connection"])
+    out.update(one["certificate_options"])
+    return out
+
+
+def site_task_of(hostvars, host, parts=None, source_host=None, playbook_dir=None):
+    """``site_task`` for inventory host ``host``: the filter ``skupper.tls.site_task`` (one evaluation per task)."""
+    one = site(hostvars[host], playbook_dir)
+    source = site(hostvars[source_host], playbook_dir) if source_host and source_host != host and one["service_tls_mode"] == "shared" else None
+    return site_task(one, parts, source)
+
+
+def links_task_of(hostvars, host, playbook_dir=None):
+    """``links_task`` for inventory host ``host``: the filter ``skupper.tls.links_task``."""
+    one = site(hostvars[host], playbook_dir)
+    for link in one["links"]:
+        if link["to"] not in hostvars:
+            raise AnsibleFilterError("skupper.tls.links_task: host %s: skupper_links names %r, which is not an inventory host" % (host, link["to"]))
+    peers = dict((link["to"], site(hostvars[link["to"]], playbook_dir)) for link in one["links"])
+    return links_task(one, peers)
+
+
+def site_task(one, parts=None, source=None):
+    """The options of ``skupper.tls.skupper_site`` for the site model ``one`` (the ``site`` filter's output).
+
+    ``source`` is the model of the site whose service CA and certificates are shared (shared mode); when it is
+    another site, this site copies them from there.
+    """
+    options = _connection_and_options(one)
+    options.update(name=one["name"], namespace=one["namespace"], server_hosts=one["server_hosts"],
+                   local_server_hosts=one["local_server_hosts"], services=[dict(s) for s in one["services"]])
+    if parts is not None:
+        options["parts"] = list(parts)
+    if one["version"] == 1:
+        options["connect_json"] = one["connect_json"]
+    if one["service_tls_mode"] == "shared" and source is not None and source["host"] != one["host"]:
+        options["service_source"] = dict(_connection_and_options(source), namespace=source["namespace"], site_name=source["name"],
+                                         services=[dict(s) for s in source["services"]])
+    return options
+
+
+def links_task(one, peers):
+    """The options of ``skupper.tls.skupper_links`` for the site model ``one``; ``peers`` maps inventory host -> model."""
+    options = _connection_and_options(one)
+    options.update(namespace=one["namespace"], site_name=one["name"], links=[])
+    for link in one["links"]:
+        peer = peers[link["to"]]
+        remote = dict(peer["connection"], namespace=peer["namespace"], site_name=peer["name"])
+        entry = {"remote": remote, "cost": link["cost"], "peer_ca": dict(peer["certificate_options"], site_name=peer["name"])}
+        if peer["endpoints"]:
+            entry["endpoints"] = peer["endpoints"]
+        options["links"].append(entry)
+    return options
