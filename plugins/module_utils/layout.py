@@ -466,7 +466,7 @@ def v1_token_metadata(remote_site_id, remote_site_version, endpoints, cost=None)
     for role in ROLES:
         ep = by_role.get(role)
         if not ep or not ep.get("host"):
-            raise LayoutError("endpoints: a v1 token needs a %s endpoint with a host (annotation %s-host), got %r" % (role, role, endpoints))
+            raise LayoutError("endpoints: a v1 token needs an %s endpoint with a host (annotation %s-host), got %r" % (role, role, endpoints))
         annotations["%s-host" % role] = str(ep["host"])
         annotations["%s-port" % role] = str(ep.get("port") or DEFAULT_PORTS[role])
     if cost is not None:
