@@ -97,6 +97,9 @@ def test_skupper_hosts_correct(dns, ips, spec, exact, expected):
     ("w*.example.com", "west.example.com", True),
     ("w*t.example.com", "wt.example.com", True),
     ("w*x.example.com", "west.example.com", False),
+    ("ab*ba.example", "aba.example", True),          # Proton checks prefix and suffix independently
+    ("*", "west", True),
+    ("*", "west.example", False),
     ("1.2.3.4", "1.2.3.4", True),
     ("", "x", False),
 ])
