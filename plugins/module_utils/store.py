@@ -38,6 +38,7 @@ KINDS = {
     "ConfigMap": ("/api/v1", "configmaps"),
     "Link": ("/apis/skupper.io/v2alpha1", "links"),
     "Site": ("/apis/skupper.io/v2alpha1", "sites"),
+    "RouterAccess": ("/apis/skupper.io/v2alpha1", "routeraccesses"),
 }
 
 

@@ -155,7 +155,7 @@ def site_task(one, parts=None, source=None):
     another site, this site copies them from there.
     """
     options = _connection_and_options(one)
-    options.update(name=one["name"], namespace=one["namespace"], server_hosts=one["server_hosts"],
+    options.update(name=one["name"], namespace=one["namespace"], server_hosts=one["server_hosts"], ha=one["ha"],
                    local_server_hosts=one["local_server_hosts"], services=[dict(s) for s in one["services"]])
     if parts is not None:
         options["parts"] = list(parts)
