@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import base64
 import copy
+import json
 import re
 
 from ansible_collections.skupper.tls.plugins.module_utils.store import ObjRef
@@ -544,4 +545,28 @@ def v1_service_name_problem(secret_name):
         return ("%r starts with %r: Skupper v1 treats it as its own (never adds its sslProfile when it already exists, deletes it with "
                 "the service); use a name like %r with --tls-cert" % (secret_name, V1_SERVICE_GENERATED_PREFIX,
                                                                       "skupper-service-tls-" + secret_name[len(V1_SERVICE_GENERATED_PREFIX):]))
+    return None
+
+
+V1_SITE_CONFIGMAP = "skupper-site"
+V1_INTERNAL_CONFIGMAP = "skupper-internal"
+V1_ROUTER_CONFIG_KEY = "skrouterd.json"
+
+
+def v1_site_version(router_config):
+    """The site version v1 puts in a token's ``skupper.io/site-version``: ``version`` in the ``metadata`` JSON of the
+    ``router`` entity of ``skrouterd.json`` (ConfigMap ``skupper-internal``); None when it cannot be read.
+
+    Sources: pkg/qdr/qdr.go ``GetSiteMetadata`` line 255, ``RouterConfig`` marshalling (entities as
+    ``[type, attributes]`` pairs) and ``types.TransportConfigFile`` (tag 1.9.6).
+    """
+    try:
+        entities = json.loads(router_config) if isinstance(router_config, (str, bytes)) else None
+        for entity in entities or []:
+            if isinstance(entity, list) and len(entity) == 2 and entity[0] == "router" and isinstance(entity[1], dict):
+                meta = entity[1].get("metadata")
+                version = (json.loads(meta) if isinstance(meta, str) else meta or {}).get("version")
+                return str(version) if version else None
+    except (ValueError, TypeError, AttributeError):
+        return None
     return None

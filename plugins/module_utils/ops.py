@@ -210,6 +210,25 @@ def _check_covered(remote_store, remote, endpoints, rt):
                                ", ".join(sans) or "none", pki.common_name(cert), remote["site_name"]))
 
 
+def v1_token_metadata(remote_store, remote, endpoints, cost):
+    """Labels and annotations of a v1 connection token that ``skupper link create`` accepts (reference 4, facts F5):
+    its origin is the UID of B's ConfigMap skupper-site and its version B's router metadata version."""
+    namespace = remote["namespace"]
+    site_cm = remote_store.get(ObjRef("v1", "ConfigMap", namespace, layout.V1_SITE_CONFIGMAP))
+    if not site_cm or not (site_cm.get("metadata") or {}).get("uid"):
+        raise pki.PkiError("remote", "Skupper v1 site %s: ConfigMap %s/%s not found on %s. A v1 token names its origin by that "
+                           "ConfigMap's UID (without it every later `skupper link create` on this site fails with 'A secret has no "
+                           "author.'): install Skupper v1 on site %s first (skupper init)" % (
+                               remote["site_name"], namespace, layout.V1_SITE_CONFIGMAP, remote_store.description, remote["site_name"]))
+    internal = remote_store.get(ObjRef("v1", "ConfigMap", namespace, layout.V1_INTERNAL_CONFIGMAP))
+    version = layout.v1_site_version(((internal or {}).get("data") or {}).get(layout.V1_ROUTER_CONFIG_KEY))
+    if not version:
+        raise pki.PkiError("remote", "Skupper v1 site %s: no router version in ConfigMap %s/%s (%s) on %s; `skupper link create` "
+                           "refuses a token whose site version is undefined" % (
+                               remote["site_name"], namespace, layout.V1_INTERNAL_CONFIGMAP, layout.V1_ROUTER_CONFIG_KEY, remote_store.description))
+    return layout.v1_token_metadata(site_cm["metadata"]["uid"], version, endpoints, cost)
+
+
 def _combine(secret_result, link_result):
     parts = [("secret", secret_result)] + ([("link", link_result)] if link_result else [])
     actions = [r["action"] for _n, r in parts]
@@ -266,12 +285,8 @@ def ensure_link(rt, params):
     spec = common.cert_spec(spec_params, params.get("common_name") or params.get("site_name") or params["namespace"], usage="client")
     labels, annotations = dict(params["labels"]), {}
     if not v2:
-        labels["skupper.io/type"] = "connection-token"
-        for role in ("inter-router", "edge"):
-            ep = next((e for e in endpoints if e["name"] == role), None)
-            if ep:
-                annotations["%s-host" % role], annotations["%s-port" % role] = ep["host"], ep["port"]
-        annotations["skupper.io/cost"] = str(params["cost"])
+        token_labels, annotations = v1_token_metadata(remote_store, remote, endpoints, params["cost"])
+        labels.update(token_labels)
     req = common.request(dict(spec_params, labels=labels, annotations=annotations), secret_type=layout.TYPE_TLS)
     try:
         issuer, trust = common.issuer_from_secret(remote_store, remote["namespace"], remote["ca_secret"], field="remote.ca_secret")

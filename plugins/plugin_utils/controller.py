@@ -111,13 +111,15 @@ class ControllerAction(ActionBase):
     argument_spec = None
     rules = {}
     operation = None
+    _supports_check_mode = True
+    _supports_async = True  # async runs the module process (see _runs_in_controller)
 
     def run(self, tmp=None, task_vars=None):
         result = super(ControllerAction, self).run(tmp, task_vars)
         del tmp
         if not self._runs_in_controller():
             result.update(self._execute_module(module_name=self._task.resolved_action or self._task.action,
-                                               module_args=self._task.args, task_vars=task_vars))
+                                               module_args=self._task.args, task_vars=task_vars, wrap_async=self._task.async_val))
             return result
         environment = dict(os.environ)
         task_environment = {}
