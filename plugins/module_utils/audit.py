@@ -30,6 +30,7 @@ RANK = dict((s, i) for i, s in enumerate(SEVERITIES))
 
 # check name -> (worst severity it can report, what it looks at); the catalogue in docs/AUDIT.md
 CHECKS = {
+    "read": ("critical", "the site's cluster or directory could not be read (connection, permissions)"),
     "present": ("critical", "an object the inventory implies is missing (Secret, Link; a v2 Site on a cluster: info)"),
     "parse": ("critical", "tls.crt / ca.crt / next.crt unparseable or missing, CA without tls.key"),
     "key_pair": ("critical", "tls.key missing or not the key of tls.crt"),
@@ -633,11 +634,12 @@ def _check_handshakes(ctx, links):
 # --------------------------------------------------------------------------- the report
 
 
-def build_report(sites, objects, now=None, warn_days=30, fail_days=7, skupper_release="2.2", handshakes=None, stores=None):
+def build_report(sites, objects, now=None, warn_days=30, fail_days=7, skupper_release="2.2", handshakes=None, stores=None, read_errors=None):
     """The audit report (schema ``SCHEMA_VERSION``, docs/AUDIT.md).
 
     ``sites``: ``skupper.tls.site`` models (one per inventory host); ``objects``: ``{host: collect(site, store)}``;
-    ``stores``: ``{host: store description}``; ``handshakes``: rows of skupper.tls.verify (optional).
+    ``stores``: ``{host: store description}``; ``handshakes``: rows of skupper.tls.verify (optional);
+    ``read_errors``: ``{host: message}`` for sites whose store could not be read (one critical finding each).
     """
     if warn_days < fail_days:
         raise ValueError("audit_warn_days (%d) must be at least audit_fail_days (%d)" % (warn_days, fail_days))
@@ -650,8 +652,13 @@ def build_report(sites, objects, now=None, warn_days=30, fail_days=7, skupper_re
                                               "present": bool(objects.get(host, {}).get((kind, name))), "health": "ok"}
             if extra.get("to"):
                 ctx.records[(host, kind, name)]["link"] = "%s->%s" % (site["name"], extra["to"])
+    for host, message in sorted((read_errors or {}).items()):
+        site = ctx.sites[host]
+        ctx.add("critical", "read", site, "Site", site["name"], "cannot be read: %s" % message)
     for host in ctx.order:
         site = ctx.sites[host]
+        if host in (read_errors or {}):
+            continue
         for kind, name, role, extra in expected(site):
             if kind == "Secret":
                 _inspect_secret(ctx, site, role, name, extra, objects.get(host, {}).get((kind, name)))
@@ -661,6 +668,8 @@ def build_report(sites, objects, now=None, warn_days=30, fail_days=7, skupper_re
     links = []
     for host in ctx.order:
         site = ctx.sites[host]
+        if host in (read_errors or {}):
+            continue
         _check_issuers(ctx, site)
         _check_spec(ctx, site)
         _check_server_sans(ctx, site)
