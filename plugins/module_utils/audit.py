@@ -31,7 +31,7 @@ RANK = dict((s, i) for i, s in enumerate(SEVERITIES))
 # check name -> (worst severity it can report, what it looks at); the catalogue in docs/AUDIT.md
 CHECKS = {
     "read": ("critical", "the site's cluster or directory could not be read (connection, permissions)"),
-    "present": ("critical", "an object the inventory implies is missing (Secret, Link; a v2 Site on a cluster: info)"),
+    "present": ("critical", "a Secret or Link the inventory implies is missing"),
     "parse": ("critical", "tls.crt / ca.crt / next.crt unparseable or missing, CA without tls.key"),
     "key_pair": ("critical", "tls.key missing or not the key of tls.crt"),
     "expiry": ("critical", "days until a leaf certificate expires, against audit_warn_days / audit_fail_days"),
@@ -662,9 +662,6 @@ def build_report(sites, objects, now=None, warn_days=30, fail_days=7, skupper_re
         for kind, name, role, extra in expected(site):
             if kind == "Secret":
                 _inspect_secret(ctx, site, role, name, extra, objects.get(host, {}).get((kind, name)))
-        if site["version"] == 2 and site["target"] == "kubernetes" and not objects.get(host, {}).get(("Site", site["name"])):
-            ctx.add("info", "present", site, "Site", site["name"], "no Site object: endpoints are taken from the inventory, Skupper's "
-                    "controller is not running this site yet")
     links = []
     for host in ctx.order:
         site = ctx.sites[host]
@@ -703,7 +700,7 @@ def _assemble(ctx, links, stores):
                                      "days_left": _days_from(pending["not_after"], ctx.now), "is_ca": True, "health": record["health"]})
         site_findings = [f for f in findings if f["site"] == site["name"]]
         sites.append({"name": site["name"], "host": host, "namespace": site["namespace"], "version": site["version"], "target": site["target"],
-                      "store": stores.get(host), "health": _worst(f["severity"] for f in site_findings),
+                      "store": stores.get(host), "site_object": bool(ctx.objects.get(host, {}).get(("Site", site["name"]))), "health": _worst(f["severity"] for f in site_findings),
                       "ca_phases": dict((r["name"], r["rotation"]["phase"]) for r in records if r.get("rotation")),
                       "counts": _counts(site_findings)})
     certificates.sort(key=lambda c: (c["not_after"], c["site"], c["secret"]))
