@@ -624,11 +624,14 @@ def _check_handshakes(ctx, links):
         lid = "%s->%s" % (site["name"], to) if to else None
         if lid in by_id:
             by_id[lid].setdefault("handshakes", []).append(dict((k, row.get(k)) for k in ("host", "method", "ok", "python", "openssl") if k in row))
-        failed = [m for m in ("python", "openssl") if str(row.get(m, "ok")).lower() not in ("ok", "passed", "skipped", "true", "")]
-        if row.get("ok") is False or failed:
+        if "ok" in row:
+            failed = not row["ok"]
+        else:
+            failed = any(str(row.get(m, "-")).lower() not in ("ok", "-", "skipped") for m in ("python", "openssl"))
+        if failed:
             name = "link-%s" % to if to else check
             ctx.add("critical", "handshake", site, "Secret", name, "live handshake %s to host %s failed (%s)"
-                    % (check, row.get("host"), ", ".join("%s: %s" % (m, row.get(m)) for m in ("python", "openssl") if m in row)), link=lid)
+                    % (check, row.get("host"), ", ".join("%s: %s" % (m, row.get(m)) for m in ("python", "openssl") if row.get(m, "-") != "-")), link=lid)
 
 
 # --------------------------------------------------------------------------- the report
