@@ -83,6 +83,7 @@ def graph_svg(report, width=620, height=420):
                    '<path d="M 0 0 L 10 5 L 0 10 z" fill="%s"/></marker>' % (sev, color))
     out.append("</defs>")
     node_r = 38
+    pairs = set((link["from"], link["to"]) for link in report["links"])
     for link in report["links"]:
         if link["from"] not in pos or link["to"] not in pos:
             continue
@@ -90,6 +91,8 @@ def graph_svg(report, width=620, height=420):
         dx, dy = x2 - x1, y2 - y1
         dist = math.hypot(dx, dy) or 1
         ux, uy = dx / dist, dy / dist
+        shift = 7 if (link["to"], link["from"]) in pairs else 0
+        x1, y1, x2, y2 = x1 - uy * shift, y1 + ux * shift, x2 - uy * shift, y2 + ux * shift
         sx, sy, ex, ey = x1 + ux * node_r, y1 + uy * node_r, x2 - ux * (node_r + 3), y2 - uy * (node_r + 3)
         color = COLORS[link["health"]]
         dash = ' stroke-dasharray="8 5"' if link["health"] == "critical" else ""
@@ -164,13 +167,18 @@ def timeline_svg(report, width=1240):
         x = x_of(when)
         out.append('<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" stroke="#e0e0e0"/><text x="%.1f" y="%d" class="tick">%s</text>'
                    % (x, top - 4, x, bottom + 4, x, bottom + 18, _e(label)))
-    for days, sev, label in ((fail, "critical", "fail %dd" % fail), (warn, "warning", "warn %dd" % warn)):
+    for days, sev in ((fail, "critical"), (warn, "warning")):
         x = x_of(now + datetime.timedelta(days=days))
-        out.append('<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" stroke="%s" stroke-dasharray="4 3"/><text x="%.1f" y="%d" class="tick" fill="%s">%s</text>'
-                   % (x, top - 8, x, bottom + 4, COLORS[sev], x + 2, top - 12 if sev == "warning" else top - 22, COLORS[sev], _e(label)))
+        out.append('<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" stroke="%s" stroke-dasharray="4 3"/>' % (x, top - 4, x, bottom + 4, COLORS[sev]))
     x_now = x_of(now)
-    out.append('<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" stroke="#212121" stroke-width="2"/><text x="%.1f" y="%d" class="tick" '
-               'text-anchor="end">today</text>' % (x_now, top - 8, x_now, bottom + 4, x_now - 3, top - 12))
+    out.append('<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" stroke="#212121" stroke-width="2"/>' % (x_now, top - 4, x_now, bottom + 4))
+    legend = [("#212121", "", "today %s" % report["generated_at"][:10]), (COLORS["warning"], "4 3", "warning: %d days" % warn),
+              (COLORS["critical"], "4 3", "critical: %d days" % fail)]
+    lx = left
+    for color, dash, text in legend:
+        out.append('<line x1="%d" y1="12" x2="%d" y2="12" stroke="%s" stroke-width="2"%s/><text x="%d" y="16" class="tick" '
+                   'style="text-anchor:start">%s</text>' % (lx, lx + 18, color, ' stroke-dasharray="%s"' % dash if dash else "", lx + 22, _e(text)))
+        lx += 40 + 7 * len(text)
     for i, cert in enumerate(certs):
         y = top + i * row
         days = cert["days_left"]
@@ -206,10 +214,14 @@ main{padding:20px 32px}
 section{background:#fff;border-radius:8px;box-shadow:0 1px 3px rgba(0,0,0,.12);padding:14px 20px;margin-bottom:18px}
 section h2{font-size:17px;margin:0 0 10px}
 .row2{display:flex;gap:18px;flex-wrap:wrap}
-.row2 > section{flex:1 1 560px}
+.row2 > section{flex:1 1 560px;min-width:0}
+.nowrap{white-space:nowrap}
 table{border-collapse:collapse;width:100%;font-size:13px}
 th{text-align:left;background:#eceff1;padding:6px 8px;font-weight:600}
 td{padding:5px 8px;border-top:1px solid #eceff1;vertical-align:top}
+td.path{word-break:break-all;font-size:12px}
+.sev{white-space:nowrap}
+#findings td:not(.msg){white-space:nowrap}
 .sev{display:inline-block;padding:1px 8px;border-radius:10px;color:#fff;font-size:11px;font-weight:700}
 .msg{font-family:'DejaVu Sans Mono',Menlo,monospace;font-size:12px}
 .none{color:#2e7d32;font-weight:600;padding:8px 0}
@@ -240,7 +252,7 @@ def _findings_table(findings):
     rows = ['<table id="findings"><tr><th>severity</th><th>site</th><th>object</th><th>check</th><th>message</th></tr>']
     for f in findings:
         obj = f["object"]
-        rows.append('<tr class="finding" data-severity="%s" style="background:%s"><td>%s</td><td>%s</td><td>%s %s/%s</td><td>%s</td><td class="msg">%s%s</td></tr>'
+        rows.append('<tr class="finding" data-severity="%s" style="background:%s"><td>%s</td><td>%s</td><td>%s<br>%s/%s</td><td>%s</td><td class="msg">%s%s</td></tr>'
                     % (f["severity"], LIGHT[f["severity"]], _badge(f["severity"]), _e(f["site"]), _e(obj["kind"]), _e(obj["namespace"]),
                        _e(obj["name"]), _e(f["check"]), _e(f["message"]), ("<br><small>%s</small>" % _e(f["reference"])) if f.get("reference") else ""))
     rows.append("</table>")
@@ -250,12 +262,12 @@ def _findings_table(findings):
 def _links_table(links):
     rows = ["<table id=\"links\"><tr><th>link</th><th>health</th><th>credential trusted by peer</th><th>peer server verified for</th><th>live handshakes</th></tr>"]
     for link in links:
-        verified = ", ".join("%s %s" % (h, "&#10003;" if ok else "&#10007;") for h, ok in sorted(link["server_verified"].items())) or "-"
+        verified = ", ".join("%s %s" % (_e(h), "&#10003;" if ok else "&#10007;") for h, ok in sorted(link["server_verified"].items())) or "-"
         shakes = link.get("handshakes")
         live = "%d/%d passed" % (sum(1 for h in shakes if h.get("ok")), len(shakes)) if shakes else "not run"
         trusted = {True: "&#10003; yes", False: "&#10007; no", None: "-"}[link["credential_trusted"]]
-        rows.append("<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>"
-                    % (_e(link["id"]), _badge(link["health"]), trusted, verified.replace("&amp;", "&"), _e(live)))
+        rows.append("<tr><td class=\"nowrap\">%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>"
+                    % (_e(link["id"]).replace("-&gt;", " &rarr; "), _badge(link["health"]), trusted, verified, _e(live)))
     if not links:
         rows.append('<tr><td colspan="5">no links</td></tr>')
     rows.append("</table>")
@@ -266,9 +278,10 @@ def _sites_table(sites):
     rows = ["<table id=\"sites\"><tr><th>site</th><th>health</th><th>namespace</th><th>Skupper</th><th>where</th><th>CA rotation phases</th>"
             "<th>findings</th></tr>"]
     for s in sites:
-        phases = ", ".join("%s: %s" % (k, v) for k, v in sorted(s["ca_phases"].items())) or "-"
+        moving = dict((k, v) for k, v in s["ca_phases"].items() if v != "steady")
+        phases = ", ".join("%s: %s" % (k, v) for k, v in sorted(moving.items())) or ("all steady" if s["ca_phases"] else "-")
         counts = ", ".join("%d %s" % (n, k) for k, n in s["counts"].items() if n) or "none"
-        rows.append("<tr><td>%s</td><td>%s</td><td>%s</td><td>v%s</td><td>%s</td><td>%s</td><td>%s</td></tr>"
+        rows.append("<tr><td>%s</td><td>%s</td><td>%s</td><td>v%s</td><td class=\"path\">%s</td><td>%s</td><td>%s</td></tr>"
                     % (_e(s["name"]), _badge(s["health"]), _e(s["namespace"]), _e(s["version"]), _e(s.get("store") or s["target"]), _e(phases), _e(counts)))
     rows.append("</table>")
     return "".join(rows)
