@@ -554,9 +554,10 @@ def _check_link(ctx, site, entry):
             result["credential_trusted"] = True
         except pki.PkiError as exc:
             result["credential_trusted"] = False
+            anchors = ", ".join(repr(pki.common_name(c)) for c in trust) or "empty"
             ctx.add("critical", "link_trust", site, "Secret", name, "credential %s (issuer %s) is not trusted by %s's skupper-site-server (its ca.crt: %s): "
-                    "the router of %s rejects this link (%s)" % (pki.describe(cred["cert"]), cred["cert"].issuer.rfc4514_string(), peer["name"],
-                                                               ", ".join(repr(pki.common_name(c)) for c in trust) or "empty", peer["name"], exc), link=lid)
+                    "the router of %s rejects this link (%s)"
+                    % (pki.describe(cred["cert"]), cred["cert"].issuer.rfc4514_string(), peer["name"], anchors, peer["name"], exc), link=lid)
         endpoints = _endpoints_of(ctx, site, to) or []
         if not cred["bundle"]:
             ctx.add("critical", "link_server", site, "Secret", name, "has no ca.crt: the router cannot verify %s's server" % peer["name"], link=lid)
@@ -566,7 +567,7 @@ def _check_link(ctx, site, entry):
             try:
                 pki.verify_chain(server["cert"], cred["bundle"], usage="server", host=host, now=ctx.now)
                 result["server_verified"][host] = True
-            except pki.PkiError as exc:
+            except (pki.PkiError, ValueError) as exc:   # ValueError: cryptography refuses the host as a DNS name
                 result["server_verified"][host] = False
                 covered = host in pki.host_set(server["cert"])
                 why = ("not signed by a CA in this link's ca.crt" if covered else "does not cover host %s (SANs: %s)"
@@ -652,7 +653,7 @@ def build_report(sites, objects, now=None, warn_days=30, fail_days=7, skupper_re
         site = ctx.sites[host]
         for kind, name, role, extra in expected(site):
             ctx.records[(host, kind, name)] = {"site": site["name"], "kind": kind, "namespace": site["namespace"], "name": name, "role": role,
-                                              "present": bool(objects.get(host, {}).get((kind, name))), "health": "ok"}
+                                               "present": bool(objects.get(host, {}).get((kind, name))), "health": "ok"}
             if extra.get("to"):
                 ctx.records[(host, kind, name)]["link"] = "%s->%s" % (site["name"], extra["to"])
     for host, message in sorted((read_errors or {}).items()):
@@ -703,7 +704,8 @@ def _assemble(ctx, links, stores):
                                      "days_left": _days_from(pending["not_after"], ctx.now), "is_ca": True, "health": record["health"]})
         site_findings = [f for f in findings if f["site"] == site["name"]]
         sites.append({"name": site["name"], "host": host, "namespace": site["namespace"], "version": site["version"], "target": site["target"],
-                      "store": stores.get(host), "site_object": bool(ctx.objects.get(host, {}).get(("Site", site["name"]))), "health": _worst(f["severity"] for f in site_findings),
+                      "store": stores.get(host), "site_object": bool(ctx.objects.get(host, {}).get(("Site", site["name"]))),
+                      "health": _worst(f["severity"] for f in site_findings),
                       "ca_phases": dict((r["name"], r["rotation"]["phase"]) for r in records if r.get("rotation")),
                       "counts": _counts(site_findings)})
     certificates.sort(key=lambda c: (c["not_after"], c["site"], c["secret"]))

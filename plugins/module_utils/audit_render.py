@@ -191,8 +191,8 @@ def timeline_svg(report, width=1240):
         x0 = min(x_now, x_end)
         out.append('<rect x="%.1f" y="%d" width="%.1f" height="%d" rx="3" fill="%s" opacity="0.85"/>'
                    % (x0, y + 3, max(abs(x_end - x_now), 2), row - 6, COLORS[sev]))
-        out.append('<text x="%.1f" y="%d" class="days">%s</text></g>' % (max(x_end, x_now) + 4, y + 12,
-                                                                        _e("%d days" % days if days >= 0 else "expired %d days ago" % -days)))
+        left_text = "%d days" % days if days >= 0 else "expired %d days ago" % -days
+        out.append('<text x="%.1f" y="%d" class="days">%s</text></g>' % (max(x_end, x_now) + 4, y + 12, _e(left_text)))
     out.append("</svg>")
     return "".join(out)
 
@@ -252,7 +252,8 @@ def _findings_table(findings):
     rows = ['<table id="findings"><tr><th>severity</th><th>site</th><th>object</th><th>check</th><th>message</th></tr>']
     for f in findings:
         obj = f["object"]
-        rows.append('<tr class="finding" data-severity="%s" style="background:%s"><td>%s</td><td>%s</td><td>%s<br>%s/%s</td><td>%s</td><td class="msg">%s%s</td></tr>'
+        rows.append('<tr class="finding" data-severity="%s" style="background:%s"><td>%s</td><td>%s</td><td>%s<br>%s/%s</td><td>%s</td>'
+                    '<td class="msg">%s%s</td></tr>'
                     % (f["severity"], LIGHT[f["severity"]], _badge(f["severity"]), _e(f["site"]), _e(obj["kind"]), _e(obj["namespace"]),
                        _e(obj["name"]), _e(f["check"]), _e(f["message"]), ("<br><small>%s</small>" % _e(f["reference"])) if f.get("reference") else ""))
     rows.append("</table>")
@@ -260,7 +261,8 @@ def _findings_table(findings):
 
 
 def _links_table(links):
-    rows = ["<table id=\"links\"><tr><th>link</th><th>health</th><th>credential trusted by peer</th><th>peer server verified for</th><th>live handshakes</th></tr>"]
+    rows = ["<table id=\"links\"><tr><th>link</th><th>health</th><th>credential trusted by peer</th><th>peer server verified for</th>"
+            "<th>live handshakes</th></tr>"]
     for link in links:
         verified = ", ".join("%s %s" % (_e(h), "&#10003;" if ok else "&#10007;") for h, ok in sorted(link["server_verified"].items())) or "-"
         shakes = link.get("handshakes")

@@ -381,8 +381,7 @@ def test_no_key_byte_or_secret_data_in_any_output(mesh):
 def test_html_is_self_contained_and_shows_findings_and_graph(mesh):
     untrusted_link(mesh)
     expiring_leaf(mesh, 20)
-    mesh.put("north", dict(mesh.get("north", "skupper-site-ca"), metadata=dict(mesh.get("north", "skupper-site-ca")["metadata"],
-                                                                                 annotations={"note": "<script>alert(1)</script>"})))
+    mesh.link("west", "north", hosts=["<script>alert(1)</script>"])
     report = mesh.report()
     page = audit_render.html_page(report)
     assert page.startswith("<!DOCTYPE html>")
@@ -394,6 +393,7 @@ def test_html_is_self_contained_and_shows_findings_and_graph(mesh):
     for finding in report["findings"]:
         assert audit_render._e(finding["message"]) in page
     assert 'data-site="west" data-health="critical"' in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
 
 
 def test_markdown_summary(mesh):
