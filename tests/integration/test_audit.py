@@ -16,7 +16,6 @@ Cluster fixture: ``audit_cluster_factory`` (below) returns the test API server f
 
 from __future__ import annotations
 
-import base64
 import datetime
 import json
 import os
