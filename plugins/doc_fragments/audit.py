@@ -4,7 +4,8 @@
 """The ``connections`` option of skupper_audit: one entry of connection options (auth + target) per site.
 
 A plain string literal for ansible-test; the suboptions are copies of the ``auth`` and ``target`` fragments,
-checked by tests/unit/plugins/doc_fragments/test_audit_fragment.py.
+checked by tests/unit/plugins/doc_fragments/test_side.py
+(option references there read ``O(connections[].<name>)``, since skupper_audit has no top-level connection options).
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ options:
         - The kubeconfig to load, as in C(kubernetes.core) - a path, several paths separated by V(:) (merged like
           E(KUBECONFIG)), or the kubeconfig content as a dictionary.
         - Credentials inside a dictionary are hidden from the task's output and logs.
-        - When neither this option, O(context) nor O(host) with credentials are given, the in-cluster service account
+        - When neither this option, O(connections[].context) nor O(connections[].host) with credentials are given, the in-cluster service
+          account
           is tried first, then E(KUBECONFIG) or C(~/.kube/config).
         type: raw
       context:
@@ -38,7 +40,8 @@ options:
       host:
         description:
         - URL of the Kubernetes API server, for example V(https://api.example.com:6443).
-        - With O(api_key), O(username) and O(password), or O(client_cert) and O(client_key), no kubeconfig is loaded.
+        - With O(connections[].api_key), O(connections[].username) and O(connections[].password), or O(connections[].client_cert) and
+          O(connections[].client_key), no kubeconfig is loaded.
         type: str
       api_key:
         description:
@@ -46,12 +49,12 @@ options:
         type: str
       username:
         description:
-        - User name for HTTP basic authentication, which current Kubernetes releases no longer accept; prefer O(api_key)
+        - User name for HTTP basic authentication, which current Kubernetes releases no longer accept; prefer O(connections[].api_key)
           or a client certificate.
         type: str
       password:
         description:
-        - Password for HTTP basic authentication, see O(username).
+        - Password for HTTP basic authentication, see O(connections[].username).
         type: str
       validate_certs:
         description:
@@ -73,7 +76,7 @@ options:
         - cert_file
       client_key:
         description:
-        - Path to the private key of O(client_cert).
+        - Path to the private key of O(connections[].client_cert).
         type: path
         aliases:
         - key_file
@@ -83,7 +86,7 @@ options:
         type: str
       no_proxy:
         description:
-        - Comma-separated hosts, domains, IP addresses or networks reached without O(proxy).
+        - Comma-separated hosts, domains, IP addresses or networks reached without O(connections[].proxy).
         type: str
       proxy_headers:
         description:
@@ -93,17 +96,17 @@ options:
           proxy_basic_auth:
             description:
             - V(user:password) for the proxy's basic authentication.
-            - Read from E(K8S_AUTH_PROXY_HEADERS_PROXY_BASIC_AUTH) when O(proxy_headers) is not set.
+            - Read from E(K8S_AUTH_PROXY_HEADERS_PROXY_BASIC_AUTH) when O(connections[].proxy_headers) is not set.
             type: str
           basic_auth:
             description:
             - V(user:password) for basic authentication.
-            - Read from E(K8S_AUTH_PROXY_HEADERS_BASIC_AUTH) when O(proxy_headers) is not set.
+            - Read from E(K8S_AUTH_PROXY_HEADERS_BASIC_AUTH) when O(connections[].proxy_headers) is not set.
             type: str
           user_agent:
             description:
             - User-Agent header for the proxy.
-            - Read from E(K8S_AUTH_PROXY_HEADERS_USER_AGENT) when O(proxy_headers) is not set.
+            - Read from E(K8S_AUTH_PROXY_HEADERS_USER_AGENT) when O(connections[].proxy_headers) is not set.
             type: str
       persist_config:
         description:
@@ -123,8 +126,9 @@ options:
         description:
         - Where objects are read and written.
         - V(kubernetes) talks to the API server chosen by the connection options.
-        - V(directory) keeps the manifests as YAML files below O(directory), for GitOps or offline use, and ignores
-          the connection options. Secrets are C(<directory>/<namespace>/<name>.yaml), other kinds C(<directory>/<namespace>/<plural>/<name>.yaml)
+        - V(directory) keeps the manifests as YAML files below O(connections[].directory), for GitOps or offline use, and ignores
+          the connection options. Secrets are C(<directory>/<namespace>/<name>.yaml), other kinds
+          C(<directory>/<namespace>/<plural>/<name>.yaml)
           (for example C(links/)). Files are written atomically with mode C(0600), in directories with mode C(0700),
           and are checked as the API server would check them (names, C(kubernetes.io/tls) keys, base64 data, Secret
           type).
@@ -135,8 +139,8 @@ options:
         default: kubernetes
       directory:
         description:
-        - Root directory of the manifests when O(target=directory); created (mode C(0700)) when missing.
-        - Required when O(target=directory).
+        - Root directory of the manifests when O(connections[].target=directory); created (mode C(0700)) when missing.
+        - Required when O(connections[].target=directory).
         type: path
     elements: dict
 """
