@@ -598,7 +598,7 @@ def _check_server_sans(ctx, site):
     for host, sources in sorted(dialed.items()):
         if host not in have:
             ctx.add("critical", "sans", site, "Secret", "skupper-site-server", "does not cover host %s, dialled by %s (SANs: %s)"
-                    % (host, ", ".join(sources), ", ".join(pki.sans_of(server["cert"])) or "none"))
+                    % (host, ", ".join(dict.fromkeys(sources)), ", ".join(pki.sans_of(server["cert"])) or "none"))
 
 
 def _check_local_sans(ctx, site):
