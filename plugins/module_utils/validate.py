@@ -133,8 +133,8 @@ def _whitespace_problem(value):
 # --------------------------------------------------------------------------- Kubernetes names
 
 _DNS1123_LABEL = r"[a-z0-9](?:[-a-z0-9]*[a-z0-9])?"
-_DNS1123_LABEL_RE = re.compile(_DNS1123_LABEL, re.ASCII)
-_DNS1123_SUBDOMAIN_RE = re.compile(r"%s(?:\.%s)*" % (_DNS1123_LABEL, _DNS1123_LABEL), re.ASCII)
+DNS1123_LABEL_RE = re.compile(_DNS1123_LABEL, re.ASCII)
+DNS1123_SUBDOMAIN_RE = re.compile(r"%s(?:\.%s)*" % (_DNS1123_LABEL, _DNS1123_LABEL), re.ASCII)
 _QUALIFIED_NAME_RE = re.compile(r"[A-Za-z0-9](?:[-A-Za-z0-9_.]*[A-Za-z0-9])?", re.ASCII)
 _LABEL_VALUE_RE = re.compile(r"(?:[A-Za-z0-9](?:[-A-Za-z0-9_.]*[A-Za-z0-9])?)?", re.ASCII)
 _DATA_KEY_RE = re.compile(r"[-._a-zA-Z0-9]+", re.ASCII)
@@ -177,18 +177,18 @@ def _shape_hint(value):
 
 def is_k8s_name(value):
     """True when ``value`` is a valid object name (DNS-1123 subdomain, at most 253 characters)."""
-    return isinstance(value, str) and len(value) <= 253 and bool(_DNS1123_SUBDOMAIN_RE.fullmatch(value))
+    return isinstance(value, str) and len(value) <= 253 and bool(DNS1123_SUBDOMAIN_RE.fullmatch(value))
 
 
 def is_namespace(value):
     """True when ``value`` is a valid namespace name (DNS-1123 label, at most 63 characters)."""
-    return isinstance(value, str) and len(value) <= 63 and bool(_DNS1123_LABEL_RE.fullmatch(value))
+    return isinstance(value, str) and len(value) <= 63 and bool(DNS1123_LABEL_RE.fullmatch(value))
 
 
 def k8s_name(value, field="name", what="Kubernetes object name"):
     """An object name (Secret, Link, Site): a DNS-1123 subdomain of at most 253 characters."""
     _require_str(value, field, K8S_NAME_ALLOWED)
-    problem = _pattern_problem(value, _DNS1123_SUBDOMAIN_RE, 253)
+    problem = _pattern_problem(value, DNS1123_SUBDOMAIN_RE, 253)
     if problem:
         raise ValidationError(field, value, "is not a valid %s: %s" % (what, problem), K8S_NAME_ALLOWED)
     return value
@@ -197,7 +197,7 @@ def k8s_name(value, field="name", what="Kubernetes object name"):
 def dns_label(value, field, what="RFC 1123 label"):
     """A DNS-1123 label of at most 63 characters (namespaces, Service names)."""
     _require_str(value, field, NAMESPACE_ALLOWED)
-    problem = _pattern_problem(value, _DNS1123_LABEL_RE, 63)
+    problem = _pattern_problem(value, DNS1123_LABEL_RE, 63)
     if problem:
         raise ValidationError(field, value, "is not a valid %s: %s" % (what, problem), NAMESPACE_ALLOWED)
     return value
@@ -245,7 +245,7 @@ def qualified_name(value, field, what="key"):
             problem = "has a name part of %d characters" % len(name)
         elif not _QUALIFIED_NAME_RE.fullmatch(name):
             problem = "has a name part with characters or a shape that are not allowed"
-        elif _sep and (len(prefix) > 253 or not _DNS1123_SUBDOMAIN_RE.fullmatch(prefix)):
+        elif _sep and (len(prefix) > 253 or not DNS1123_SUBDOMAIN_RE.fullmatch(prefix)):
             problem = "has a prefix that is not a lower-case DNS subdomain of at most 253 characters"
     if problem:
         raise ValidationError(field, value, "is not a valid %s: %s" % (what, problem), QUALIFIED_NAME_ALLOWED)
