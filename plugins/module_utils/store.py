@@ -335,7 +335,7 @@ MAX_FILE_BYTES = 8 * 1024 * 1024
 FILE_MODE = 0o600
 DIR_MODE = 0o700
 _O_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
-_DIR_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | os.O_NOFOLLOW | _O_CLOEXEC
+DIR_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | os.O_NOFOLLOW | _O_CLOEXEC
 _READ_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0) | _O_CLOEXEC
 _SYMLINK_ERRNOS = (errno.ELOOP, errno.EMLINK)  # Linux reports ELOOP for O_NOFOLLOW on a link, FreeBSD EMLINK
 
@@ -386,7 +386,7 @@ class SafeFiles(object):
         """The fd of directory ``name`` in ``parent_fd`` (None if missing and not ``create``); created 0700, existing ones tightened to 0700."""
         created = False
         try:
-            fd = os.open(name, _DIR_FLAGS, dir_fd=parent_fd)
+            fd = os.open(name, DIR_FLAGS, dir_fd=parent_fd)
         except FileNotFoundError:
             if not create:
                 return None
@@ -409,7 +409,7 @@ class SafeFiles(object):
 
     def _open_created(self, parent_fd, name, path):
         try:
-            fd = os.open(name, _DIR_FLAGS, dir_fd=parent_fd)
+            fd = os.open(name, DIR_FLAGS, dir_fd=parent_fd)
         except OSError as err:
             raise self._dir_error(parent_fd, name, path, err) from None
         os.fchmod(fd, DIR_MODE)  # the umask only narrows mkdir's mode; make it exactly 0700
@@ -560,7 +560,7 @@ class SafeFiles(object):
             self.repairs.append("stale temporary file %s %s" % (where, "would be removed" if self.check_mode else "removed"))
 
 
-def _yaml_problem(err):
+def yaml_problem(err):
     """A YAML error as ``problem (line L, column C)``, never quoting the file (it may hold key material)."""
     mark = getattr(err, "problem_mark", None)
     problem = getattr(err, "problem", None) or getattr(err, "reason", None) or type(err).__name__
@@ -568,7 +568,7 @@ def _yaml_problem(err):
     return validate.scrub("%s%s" % (problem, where))
 
 
-def _plain(value):
+def plain_name(value):
     """A name read from a file, as is when it is a plain name, else quoted (newlines visible, key material hidden)."""
     return value if isinstance(value, str) and re.fullmatch(r"[A-Za-z0-9._-]{1,253}", value) else validate.show(value)
 
@@ -624,7 +624,7 @@ class DirectoryStore(Store):
     def _open_root(self, create):
         """The root's fd, or None when it does not exist and ``create`` is false. Missing directories are created 0700."""
         try:
-            return os.open(self.root, _DIR_FLAGS)
+            return os.open(self.root, DIR_FLAGS)
         except FileNotFoundError:
             if not create:
                 return None
@@ -701,7 +701,7 @@ class DirectoryStore(Store):
         try:
             obj = yaml.load(raw, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
         except yaml.YAMLError as err:
-            raise StoreError("cannot parse %s: %s" % (path, _yaml_problem(err))) from None
+            raise StoreError("cannot parse %s: %s" % (path, yaml_problem(err))) from None
         if not isinstance(obj, dict) or not isinstance(obj.get("metadata", {}), dict):
             raise StoreError("%s does not hold a Kubernetes object (expected one YAML mapping)" % path)
         meta = obj.setdefault("metadata", {})
@@ -709,7 +709,7 @@ class DirectoryStore(Store):
         meta.setdefault("name", ref.name)
         if (obj.get("kind"), meta["namespace"], meta["name"]) != (ref.kind, ref.namespace, ref.name):
             raise StoreError("%s holds %s %s/%s, expected %s %s/%s" % (
-                path, _plain(obj.get("kind")), _plain(meta["namespace"]), _plain(meta["name"]),
+                path, plain_name(obj.get("kind")), plain_name(meta["namespace"]), plain_name(meta["name"]),
                 ref.kind, ref.namespace, ref.name))
         version = _content_version(raw)
         meta["resourceVersion"] = version
