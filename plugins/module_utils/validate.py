@@ -19,7 +19,9 @@ Regular expressions are applied with ``fullmatch`` and ASCII-only classes (``[0-
 Decisions (documented here so that every caller agrees):
 
 * DNS names: ASCII only. Internationalised names must be given as A-labels (``xn--...``); an ``xn--``
-  label must be valid Punycode. Case is kept as given (DNS is case-insensitive; nothing is lower-cased).
+  label must be valid Punycode that decodes to non-ASCII text without control characters and encodes back to
+  the same label (the IDNA2008 code point tables are not checked: that needs the third-party ``idna`` library).
+  Other labels with ``--`` in positions 3-4 are refused (reserved by RFC 5891). Case is kept as given (DNS is case-insensitive; nothing is lower-cased).
   A leading ``*.`` wildcard is allowed where the caller allows it. No trailing dot, no empty label, no
   all-numeric top-level label (``1.2.3`` is neither a name nor an address).
 * IP addresses: one rule (``ip_of``): a ``str`` that Python's ``ipaddress`` parses. Where an address is
@@ -148,7 +150,7 @@ DATA_KEY_ALLOWED = "at most 253 characters [-._a-zA-Z0-9], not '.' or '..' and n
 MAX_ANNOTATIONS_BYTES = 256 * 1024  # the API server's limit on the total size of a object's annotations
 
 
-def _pattern_problem(value, regex, limit):
+def _pattern_problem(value, regex, limit, punctuation="-."):
     problem = _whitespace_problem(value)
     if problem:
         return problem
@@ -157,19 +159,19 @@ def _pattern_problem(value, regex, limit):
     if len(value) > limit:
         return "is %d characters long" % len(value)
     if not regex.fullmatch(value):
-        return _shape_hint(value)
+        return _shape_hint(value, punctuation)
     return None
 
 
-def _shape_hint(value):
+def _shape_hint(value, punctuation):
     """A more precise reason than "does not match" for the usual mistakes."""
     if any("A" <= char <= "Z" for char in value):
         return "has upper-case letters"
     if not value[0].isalnum() or not value[-1].isalnum():
         return "does not start and end with a letter or digit"
-    if ".." in value:
+    if ".." in value and "." in punctuation:
         return "has an empty part between dots"
-    bad = sorted(set(char for char in value if not (char.isascii() and (char.isalnum() or char in "-."))))
+    bad = sorted(set(char for char in value if not (char.isascii() and (char.isalnum() or char in punctuation))))
     if bad:
         return "has the characters %s" % ", ".join(repr(char) for char in bad[:5])
     return "has a shape that is not allowed"
@@ -197,7 +199,7 @@ def k8s_name(value, field="name", what="Kubernetes object name"):
 def dns_label(value, field, what="RFC 1123 label"):
     """A DNS-1123 label of at most 63 characters (namespaces, Service names)."""
     _require_str(value, field, NAMESPACE_ALLOWED)
-    problem = _pattern_problem(value, DNS1123_LABEL_RE, 63)
+    problem = _pattern_problem(value, DNS1123_LABEL_RE, 63, "-")
     if problem:
         raise ValidationError(field, value, "is not a valid %s: %s" % (what, problem), NAMESPACE_ALLOWED)
     return value
@@ -225,7 +227,7 @@ def site_name(value, field="site_name"):
 def data_key(value, field="data key"):
     """A Secret/ConfigMap data key as the API server accepts it."""
     _require_str(value, field, DATA_KEY_ALLOWED)
-    problem = _pattern_problem(value, _DATA_KEY_RE, 253)
+    problem = _pattern_problem(value, _DATA_KEY_RE, 253, "-._")
     if not problem and (value in (".", "..") or value.startswith("..")):
         problem = "is or starts with '..'" if value != "." else "is '.'"
     if problem:
@@ -335,7 +337,8 @@ def ip_address(value, field="ip"):
 def _check_ip(addr, value, field):
     if getattr(addr, "scope_id", None):
         raise ValidationError(field, value, "has an IPv6 zone identifier", "an IP address without '%zone'")
-    if str(addr) != value:
+    mapped = getattr(addr, "ipv4_mapped", None)
+    if str(addr) != value and not (mapped is not None and value == "::ffff:%s" % mapped):
         raise ValidationError(field, value, "is not in canonical form", "the same address written as %r" % str(addr))
 
 
@@ -376,7 +379,8 @@ def _dns_problem(name, wildcard):
                 decoded = label[4:].encode("ascii").decode("punycode")
             except UnicodeError:
                 decoded = None
-            if not decoded or decoded.isascii():
+            if not decoded or decoded.isascii() or _control_char(decoded) is not None or \
+                    decoded.encode("punycode").decode("ascii") != label[4:].lower():
                 return "has the label %r that is not a valid Punycode A-label" % label
     if labels_[-1].isascii() and labels_[-1].isdigit():
         return "ends in the all-numeric label %r (and is not a valid IP address)" % labels_[-1]
@@ -654,7 +658,7 @@ def pem_certificates(value, field="certificate", key_field=None, limit=MAX_PEM_B
                               + ("; the key belongs in %s" % key_field if key_field else ""), what, secret=True)
     blocks = pem_blocks(text, field, limit, what)
     if not blocks:
-        raise ValidationError(field, None, "holds no PEM block (expected '-----BEGIN CERTIFICATE-----')", what, secret=True)
+        raise ValidationError(field, None, "holds no PEM block (expected a BEGIN CERTIFICATE block)", what, secret=True)
     for index, (label, _der, _headers) in enumerate(blocks):
         if label != CERTIFICATE_LABEL:
             raise ValidationError(field, None, "has a %s block (block %d)" % (_safe_label(label), index + 1), what, secret=True)
