@@ -349,7 +349,7 @@ def is_temp_name(entry, name=None):
     """True for our temporary files (of ``name`` only, when given) and for those of earlier releases."""
     if _TMP_RE.fullmatch(entry):
         return name is None or entry.startswith(".%s%s" % (name[:150], TMP_INFIX))
-    return name is None and any(regex.fullmatch(entry) for regex in _LEGACY_TMP_RES)
+    return any(regex.fullmatch(entry) for regex in (_LEGACY_TMP_RES if name is None else _LEGACY_TMP_RES[1:]))
 
 
 def _kind_of(mode):
