@@ -473,7 +473,8 @@ class SafeFiles(object):
             if info.st_nlink != 1:
                 raise self.refuse(path, "a file with %d hard links (its content is shared with a file elsewhere)" % info.st_nlink)
             if info.st_size > MAX_FILE_BYTES:
-                raise StoreError("%scannot read %s: it is %d bytes long, more than the %d a manifest can be" % (self.prefix, path, info.st_size, MAX_FILE_BYTES))
+                raise StoreError("%scannot read %s: it is %d bytes long, more than the %d a manifest can be"
+                                 % (self.prefix, path, info.st_size, MAX_FILE_BYTES))
             if tighten:
                 self.tighten(fd, info, FILE_MODE, path)
             chunks, size = [], 0
