@@ -90,6 +90,11 @@ class Store(object):
 
     #: a short label for messages and results, e.g. "cluster https://1.2.3.4:6443" or "directory /srv/out"
     description = "store"
+    #: what the store repaired on its own (or would, in check mode) while reading and writing: file modes tightened,
+    #: stale temporary files removed. Each is a user-facing sentence; a caller reports them as a change.
+    repairs = ()
+    #: problems it could not repair (a mode it may not change, a leftover it cannot remove): for warnings.
+    warnings = ()
 
     def get(self, ref):
         """Return the object, or None when it does not exist (a missing namespace is also None)."""

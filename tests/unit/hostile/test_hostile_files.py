@@ -578,3 +578,23 @@ def test_dest_other_temp_files_are_not_ours(tmp_path):
     mine.write_text(FAKE_KEY)
     bundle.BundleFileStore(str(dest), NS).get(SECRET_REF)
     assert other.exists() and not mine.exists()
+
+
+@pytest.mark.parametrize("key, fragment", [
+    (".", "must not be '.'"),
+    ("..", "must not be '..'"),
+    ("..data", "must not start with '..'"),
+    ("a b", "a valid config key"),
+    ("tls.key\n", "a valid config key"),
+    ("k" * 254, "must be no more than 253 characters"),
+])
+def test_bad_data_keys_write_nothing(world, key, fragment):
+    before = snapshot(world)
+    obj = secret()
+    obj["type"] = "Opaque"
+    obj["data"] = {key: KEY_B64}
+    with pytest.raises(Invalid) as err:
+        DirectoryStore(str(world / "out")).create(obj)
+    assert fragment in str(err.value)
+    assert_no_key(str(err.value))
+    assert snapshot(world) == before
