@@ -67,12 +67,10 @@ class BundleFileStore(Store):
         self.files = SafeFiles(prefix="%s: " % field, check_mode=check_mode)
         self.repairs = self.files.repairs
         self.warnings = self.files.warnings
-        if not isinstance(path, str) or not path or "\0" in path:
-            raise StoreError("%s: %s is not a file path" % (field, validate.show(path)))
         try:
-            validate.path_component(os.path.basename(path), field)
+            validate.file_path(path, field)
         except validate.ValidationError as exc:
-            raise StoreError("%s (in %s)" % (exc, validate.show(path))) from None
+            raise StoreError(str(exc)) from None
         self.directory = os.path.realpath(os.path.dirname(os.path.abspath(os.path.expanduser(path))))
         self.name = os.path.basename(path)
         self.path = os.path.join(self.directory, self.name)

@@ -557,6 +557,37 @@ def path_component(value, field):
     return value
 
 
+def file_path(value, field):
+    """A path to a file to write (``dest``): a non-empty string without NUL or control characters whose last part is a
+    valid ``path_component``. Returned unchanged; where it points is the caller's business (resolve the directory once)."""
+    allowed = "a file path without NUL or control characters, ending in a file name (%s)" % PATH_COMPONENT_ALLOWED
+    _require_str(value, field, allowed)
+    char = _control_char(value)
+    if not value or char is not None:
+        raise ValidationError(field, value, "is empty" if not value else "contains the character %r" % char, allowed)
+    try:
+        path_component(value.rsplit("/", 1)[-1], field)
+    except ValidationError as exc:
+        raise ValidationError(field, value, "does not end in a file name: its last part %s" % exc.problem, allowed) from None
+    return value
+
+
+def token(value, field):
+    """A bearer token or password: a non-empty string without whitespace or control characters. Never shown in a message
+    (a trailing newline from ``lookup('file')`` is the usual mistake, and the message says so without the value)."""
+    allowed = "a non-empty string without whitespace (a trailing newline from a file lookup must be stripped)"
+    if not isinstance(value, str):
+        raise ValidationError(field, None, "is not a string", allowed, secret=True)
+    if not value:
+        raise ValidationError(field, None, "is empty", allowed, secret=True)
+    if value != value.strip():
+        raise ValidationError(field, None, "has leading or trailing whitespace (%s)" % ("a trailing newline" if value.endswith("\n") else "spaces"),
+                              allowed, secret=True)
+    if _control_char(value) is not None or any(char.isspace() for char in value):
+        raise ValidationError(field, None, "contains whitespace or control characters", allowed, secret=True)
+    return value
+
+
 def url(value, field, schemes=("http", "https")):
     """A URL such as a proxy: one of ``schemes``, a host, an optional port 1-65535, no whitespace."""
     from urllib.parse import urlsplit  # pylint: disable=import-outside-toplevel

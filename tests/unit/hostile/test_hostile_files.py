@@ -234,6 +234,13 @@ def test_bad_namespaces_touch_nothing(world, op, namespace):
     assert _tree(world) == before
 
 
+@pytest.mark.parametrize("dest", [None, 7, "link\0.yaml", "/tmp/\nlink.yaml"])
+def test_dest_bad_paths(dest):
+    with pytest.raises(StoreError) as err:
+        bundle.BundleFileStore(dest, NS)
+    assert str(err.value).startswith("dest: ")
+
+
 @pytest.mark.parametrize("root", ["", "bad\0root", None, 7])
 def test_bad_root(root):
     with pytest.raises(StoreError, match="directory: .* is not a directory path"):
@@ -450,7 +457,7 @@ def test_stale_temp_cleanup_never_follows_a_symlinked_namespace(world):
 @pytest.mark.parametrize("dest_name, fragment", [
     ("..", "relative directory reference"),
     (".", "relative directory reference"),
-    ("", "is not a file path"),
+    ("", "is empty"),
     ("link\n.yaml", "control character"),
     (".hidden.yaml", "starts with '.'"),
     ("x" * 256, "255 bytes"),

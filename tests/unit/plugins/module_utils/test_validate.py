@@ -83,6 +83,9 @@ ACCEPTED = [
     (v.path_component, ("link-east.yaml", "dest"), {}, None),
     (v.path_component, ("ünïcode.yaml", "dest"), {}, None),
     (v.url, ("http://proxy.example:3128", "proxy"), {}, None),
+    (v.file_path, ("/srv/links/link-east.yaml", "dest"), {}, None),
+    (v.file_path, ("link.yaml", "dest"), {}, None),
+    (v.token, ("eyJhbGciOi.x-y_z", "api_key"), {}, None),
     (v.url, ("https://user:pw@proxy.example", "proxy"), {}, None),
     (v.pem_certificates, (block("CERTIFICATE") + block("CERTIFICATE"), "ca_cert"), {}, None),
     (v.pem_certificates, (("subject=CN=x\n" + block("CERTIFICATE")).encode("ascii"), "ca_cert"), {}, None),
@@ -239,6 +242,12 @@ REFUSED = [
     (v.path_component, ("\u00e9" * 128, "dest"), {}, "dest", "255 bytes"),
     (v.path_component, ("bad\udcff", "dest"), {}, "dest", "character"),
     (v.path_component, ("", "dest"), {}, "dest", "is empty"),
+    (v.file_path, ("", "dest"), {}, "dest", "is empty"),
+    (v.file_path, ("/srv/", "dest"), {}, "dest", "is empty"),
+    (v.file_path, ("/srv/..", "dest"), {}, "dest", "relative"),
+    (v.file_path, ("/srv/links\n/x.yaml", "dest"), {}, "dest", r"'\n'"),
+    (v.file_path, ("/srv/x.yaml\0", "dest"), {}, "dest", r"'\x00'"),
+    (v.file_path, (None, "dest"), {}, "dest", "not a string"),
     (v.url, ("http://proxy:99999", "proxy"), {}, "proxy", "Port out of range"),
     (v.url, ("http://proxy:port", "proxy"), {}, "proxy", "not a valid URL"),
     (v.url, ("ftp://proxy", "proxy"), {}, "proxy", "scheme"),
@@ -258,6 +267,21 @@ def test_refused(func, args, kwargs, field, fragment):
     assert fragment in message, message
     assert "allowed: " in message, message
     assert len(message) < 600
+
+
+@pytest.mark.parametrize("value, fragment", [
+    ("s3cr3t-token\n", "a trailing newline"),
+    (" s3cr3t-token", "spaces"),
+    ("s3cr3t token", "whitespace"),
+    ("s3cr3t\x00token", "control"),
+    ("", "is empty"),
+    (None, "not a string"),
+])
+def test_token_refused_without_showing_it(value, fragment):
+    with pytest.raises(v.ValidationError) as err:
+        v.token(value, "api_key")
+    assert str(err.value).startswith("api_key: (value hidden)") and fragment in str(err.value)
+    assert "s3cr3t" not in str(err.value) and err.value.value is None
 
 
 def test_url_credentials_never_shown():
