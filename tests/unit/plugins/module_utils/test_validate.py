@@ -89,6 +89,7 @@ ACCEPTED = [
     (v.url, ("https://user:pw@proxy.example", "proxy"), {}, None),
     (v.pem_certificates, (block("CERTIFICATE") + block("CERTIFICATE"), "ca_cert"), {}, None),
     (v.pem_certificates, (("subject=CN=x\n" + block("CERTIFICATE")).encode("ascii"), "ca_cert"), {}, None),
+    (v.pem_certificates, (block("CERTIFICATE").replace("\n", "\r\n"), "ca_cert"), {}, None),
     (v.pem_private_key, (block(KEY_LABEL), "private_key_content"), {}, None),
     (v.pem_private_key, (block(PKCS8_LABEL), "private_key_content"), {}, None),
     (v.pem_private_key, (block("EC " + PKCS8_LABEL), "k"), {}, None),
