@@ -268,7 +268,10 @@ def ensure_link(rt, params):
     layout.validate_name(creds, "tls_credentials")
     if params["cost"] < 1:
         raise pki.PkiError("cost", "must be 1 or more, got %d" % params["cost"])
-    local = bundle.BundleFileStore(params["dest"], params["namespace"]) if params.get("dest") else rt.store(params)
+    if params.get("dest"):
+        local = rt.add_store(("dest", params["dest"]), bundle.BundleFileStore(params["dest"], params["namespace"], check_mode=rt.check_mode))
+    else:
+        local = rt.store(params)
     remote_store = rt.side_store(params, remote, "remote.")
     same_place = not params.get("dest") and local.description == remote_store.description and remote["namespace"] == params["namespace"]
     if same_place or params.get("site_name") == remote["site_name"]:

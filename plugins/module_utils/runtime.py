@@ -50,7 +50,7 @@ class Runtime(object):
                 raise StoreError("%sdirectory is required when %starget=directory" % (prefix, prefix))
             key = ("directory", os.path.abspath(params["directory"]))
             if key not in self._stores:
-                self._stores[key] = DirectoryStore(params["directory"])
+                self._stores[key] = DirectoryStore(params["directory"], check_mode=self.check_mode)
             return self._stores[key]
         # Imported here so that directory mode never pays for loading the kubernetes client.
         from ansible_collections.skupper.tls.plugins.module_utils import kube
@@ -63,6 +63,24 @@ class Runtime(object):
         if key not in self._stores:
             self._stores[key] = kube.KubeStore.from_params(params, auth=auth)
         return self._stores[key]
+
+    def add_store(self, key, store):
+        """Keep a store opened elsewhere (a ``dest`` file) so its repairs and warnings are reported with the task's."""
+        self._stores[key] = store
+        return store
+
+    def report(self, result):
+        """Add what the stores repaired on the way (file modes, stale temporary files) and their warnings to ``result``.
+
+        A repair is a change: a 0644 key file made 0600 makes the task ``changed`` even when no Secret changed."""
+        repairs = [r for store in self._stores.values() for r in getattr(store, "repairs", [])]
+        for store in self._stores.values():
+            for warning in getattr(store, "warnings", []):
+                self.warn(warning)
+        if repairs:
+            result["repairs"] = repairs
+            result["changed"] = True
+        return result
 
     def for_side(self, side):
         """The runtime for an operation run against ``side`` (another site's connection options): the same pool and
@@ -103,6 +121,7 @@ def run(module, operation, env=None):
         module.fail_json(msg=str(exc), **dict({"changed": False}, **exc.result))
     except StoreError as exc:
         module.fail_json(msg=str(exc), changed=False)
+    runtime.report(result)
     if not module._diff:
         result.pop("diff", None)
     module.exit_json(**result)
