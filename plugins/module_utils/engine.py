@@ -13,7 +13,6 @@ from __future__ import annotations
 import copy
 import dataclasses
 import datetime
-import ipaddress
 
 from ansible_collections.skupper.tls.plugins.module_utils import layout, pki, policy
 from ansible_collections.skupper.tls.plugins.module_utils.store import Conflict, ObjRef
@@ -92,7 +91,7 @@ def planned_facts(spec, issuer, now=None):
     """Facts of a certificate not issued yet (check mode): no serial, no fingerprint."""
     now = now or datetime.datetime.now(datetime.timezone.utc)
     hosts = list(spec.hosts)
-    ips = [h for h in hosts if _is_ip(h)]
+    ips = [h for h in hosts if pki.is_ip(h)]
     return {
         "planned": True,
         "common_name": spec.common_name,
@@ -104,14 +103,6 @@ def planned_facts(spec, issuer, now=None):
         "key": spec.key.describe(),
         "not_after": (now + spec.validity).strftime("%Y-%m-%dT%H:%M:%SZ"),
     }
-
-
-def _is_ip(host):
-    try:
-        ipaddress.ip_address(host)
-        return True
-    except ValueError:
-        return False
 
 
 def _view(obj, data):

@@ -18,14 +18,16 @@ Pure functions on API-shaped dicts: no Ansible, no Kubernetes client, no cryptog
 from __future__ import annotations
 
 import base64
+import collections
 import copy
 import re
-
-from ansible_collections.skupper.tls.plugins.module_utils.store import ObjRef
 
 MANAGED_BY = "app.kubernetes.io/managed-by"
 OWNER = "skupper.tls"
 SKUPPER_CONTROLLED = "internal.skupper.io/controlled"
+
+# Which object: the key of every store (defined here so that layout needs nothing from storage).
+ObjRef = collections.namedtuple("ObjRef", ["api_version", "kind", "namespace", "name"])
 
 TLS_CRT = "tls.crt"
 TLS_KEY = "tls.key"
@@ -91,14 +93,6 @@ def is_ours(obj):
     return bool(obj) and ((obj.get("metadata") or {}).get("labels") or {}).get(MANAGED_BY) == OWNER
 
 
-def skupper_controlled(obj):
-    """Skupper's own test (reference 5.1): the controlled annotation, or a Certificate owner reference."""
-    meta = (obj or {}).get("metadata") or {}
-    if SKUPPER_CONTROLLED in (meta.get("annotations") or {}):
-        return True
-    return any(_is_certificate_owner(ref) for ref in meta.get("ownerReferences") or [])
-
-
 def _is_certificate_owner(ref):
     return ref.get("kind") == "Certificate" and ref.get("apiVersion") == "skupper.io/v2alpha1"
 
@@ -152,7 +146,7 @@ def build_secret(existing, namespace, name, secret_type, data, labels=None, anno
 
     Data keys we do not manage are kept; ``remove_keys`` are dropped. Labels, annotations,
     owner references and finalizers of others are kept, except Skupper's control markers
-    when adopting. The type of an existing Secret is immutable and therefore kept.
+    (the controlled annotation always, a Certificate owner reference when adopting). The type of an existing Secret is immutable and therefore kept.
     """
     obj = {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": name, "namespace": namespace}, "type": secret_type}
     if existing:
@@ -165,8 +159,10 @@ def build_secret(existing, namespace, name, secret_type, data, labels=None, anno
     meta["labels"] = dict(meta.get("labels") or {}, **(labels or {}))
     meta["labels"][MANAGED_BY] = OWNER
     merged_annotations = dict(meta.get("annotations") or {}, **(annotations or {}))
+    # Skupper's controlled annotation never stays on a Secret we write, adopted or already labelled as ours (a
+    # forged label): with it Skupper would regenerate the Secret over ours.
+    merged_annotations.pop(SKUPPER_CONTROLLED, None)
     if adopt:
-        merged_annotations.pop(SKUPPER_CONTROLLED, None)
         owners = [ref for ref in meta.get("ownerReferences") or [] if not _is_certificate_owner(ref)]
         if owners:
             meta["ownerReferences"] = owners

@@ -261,10 +261,7 @@ def validate_hosts(hosts, field="hosts"):
         host = raw.strip()
         if not host:
             raise PkiError(field, "item %d is empty" % pos)
-        try:
-            addr = ipaddress.ip_address(host)
-        except ValueError:
-            addr = None
+        addr = ip_of(host)
         if addr is not None:
             if getattr(addr, "scope_id", None):
                 raise PkiError(field, "item %d '%s': IPv6 zone identifiers are not allowed" % (pos, raw))
@@ -278,17 +275,22 @@ def validate_hosts(hosts, field="hosts"):
     return tuple(result)
 
 
-def _ip_of(host):
+def ip_of(host):
+    """The one "is this an IP" rule of the collection: an ``ipaddress`` address for an IP literal, else None."""
     try:
         return ipaddress.ip_address(host)
     except ValueError:
         return None
 
 
+def is_ip(host):
+    return ip_of(host) is not None
+
+
 def wanted_sans(hosts):
     """The SAN strings ("DNS:x", "IP:y") ``issue`` writes for validated ``hosts``, in order."""
     dns = ["DNS:%s" % h for h in hosts]
-    ips = ["IP:%s" % ip for ip in (_ip_of(h) for h in hosts) if ip is not None]
+    ips = ["IP:%s" % ip for ip in (ip_of(h) for h in hosts) if ip is not None]
     return dns + ips
 
 
@@ -655,7 +657,7 @@ def issue(spec, issuer=None, key=None, now=None):
         builder = builder.add_extension(aki, critical=False)
     if spec.hosts:
         names = [x509.DNSName(h) for h in spec.hosts]
-        names += [x509.IPAddress(ip) for ip in (_ip_of(h) for h in spec.hosts) if ip is not None]
+        names += [x509.IPAddress(ip) for ip in (ip_of(h) for h in spec.hosts) if ip is not None]
         builder = builder.add_extension(x509.SubjectAlternativeName(names), critical=False)
     signer = issuer.key if issuer is not None else key
     cert = builder.sign(private_key=signer, algorithm=hashes.SHA256())
@@ -694,7 +696,7 @@ def verify_chain(leaf, trust, intermediates=(), usage="server", host=None, now=N
             client = builder.extension_policies(ca_policy=verification.ExtensionPolicy.webpki_defaults_ca(), ee_policy=ee_policy)
             chain = list(client.build_client_verifier().verify(leaf, intermediates).chain)
         if host and usage in ("server", "both"):
-            addr = _ip_of(host)
+            addr = ip_of(host)
             try:
                 subject = verification.IPAddress(addr) if addr is not None else verification.DNSName(host)
             except ValueError as exc:

@@ -14,7 +14,6 @@ base64-encoded). This module imports neither ``kubernetes`` nor Ansible.
 from __future__ import annotations
 
 import base64
-import collections
 import contextlib
 import copy
 import errno
@@ -30,7 +29,7 @@ try:
 except ImportError:  # pragma: no cover - only the import sanity test runs without PyYAML
     yaml = None
 
-ObjRef = collections.namedtuple("ObjRef", ["api_version", "kind", "namespace", "name"])
+from ansible_collections.skupper.tls.plugins.module_utils.layout import ObjRef  # noqa: F401 (re-exported: the key of every store)
 
 # kind -> (api path prefix, plural) for everything this collection reads or writes.
 KINDS = {
@@ -93,11 +92,11 @@ class Store(object):
         """Return the object, or None when it does not exist (a missing namespace is also None)."""
         raise NotImplementedError
 
-    def create(self, obj, dry_run=False):
+    def create(self, obj):
         """Create; return the stored object. Raises Conflict if the name is taken, NotFound if the namespace is missing."""
         raise NotImplementedError
 
-    def replace(self, obj, dry_run=False):
+    def replace(self, obj):
         """Replace (PUT) the whole object. ``obj['metadata']['resourceVersion']`` must be the one read; Conflict if stale."""
         raise NotImplementedError
 
@@ -447,27 +446,22 @@ class DirectoryStore(Store):
         path = self.path_of(ref)
         return None if path is None else self._load(ref, path)[0]
 
-    def create(self, obj, dry_run=False):
+    def create(self, obj):
         ref, path = self._target(obj)
         new = normalize(obj)  # an invalid namespace or name fails here, so ``path`` is set below
-        if dry_run:
-            if os.path.lexists(path):
-                raise _exists(ref)
-            return new
         self._make_dirs(path)
         with self._locked(os.path.dirname(path)):
             if os.path.lexists(path):
                 raise _exists(ref)
             return self._with_version(new, self._write(path, new))
 
-    def replace(self, obj, dry_run=False):
+    def replace(self, obj):
         ref, path = self._target(obj)
         if path is None:
             normalize(obj)  # says why the namespace or name is invalid
         if not os.path.isdir(os.path.dirname(path)):
             raise _not_found(ref)
-        if not dry_run:
-            self._make_dirs(path)
+        self._make_dirs(path)
         with self._locked(os.path.dirname(path)):
             current, version = self._load(ref, path)
             if current is None:
@@ -476,7 +470,7 @@ class DirectoryStore(Store):
             if wanted and wanted != version:
                 raise _stale(ref)
             new = normalize(obj, old=current)
-            return self._with_version(new, version if dry_run else self._write(path, new))
+            return self._with_version(new, self._write(path, new))
 
     def delete(self, ref, resource_version=None):
         if ref.kind not in KINDS:
