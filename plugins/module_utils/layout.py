@@ -122,25 +122,6 @@ def default_ca_subject(name, skupper_version, site_name):
     return name
 
 
-def metadata_drift(existing, labels, annotations, extra_data):
-    """Reasons why an existing Secret's metadata or extra data keys differ from what was asked."""
-    reasons = []
-    meta = existing.get("metadata") or {}
-    have_labels = meta.get("labels") or {}
-    have_annotations = meta.get("annotations") or {}
-    for key, value in sorted((labels or {}).items()):
-        if have_labels.get(key) != value:
-            reasons.append("labels: %s is %r, wanted %r" % (key, have_labels.get(key), value))
-    for key, value in sorted((annotations or {}).items()):
-        if have_annotations.get(key) != value:
-            reasons.append("annotations: %s is %r, wanted %r" % (key, have_annotations.get(key), value))
-    data = decode_data(existing)
-    for key, value in sorted((extra_data or {}).items()):
-        if data.get(key) != value:
-            reasons.append("extra_data: %s %s" % (key, "differs" if key in data else "is missing"))
-    return reasons
-
-
 def build_secret(existing, namespace, name, secret_type, data, labels=None, annotations=None, remove_keys=(), adopt=False):
     """The Secret to write: ``existing`` (or nothing) updated with our data and metadata.
 
