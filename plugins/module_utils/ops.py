@@ -35,13 +35,13 @@ def ca_material(rt, params):
         issuer = common.load_issuer(params, "certificate_content", "private_key_content", "chain_content")
         facts = pki.facts(issuer.cert)
         now = datetime.datetime.now(datetime.timezone.utc)
-        if issuer.cert.not_valid_after_utc <= now:
+        if pki.not_after(issuer.cert) <= now:
             raise pki.PkiError("certificate_content", "the CA certificate %r expired on %s" % (facts["common_name"], facts["not_after"]))
-        if issuer.cert.not_valid_after_utc - now <= datetime.timedelta(days=params["renew_before_days"]):
+        if pki.not_after(issuer.cert) - now <= datetime.timedelta(days=params["renew_before_days"]):
             rt.warn("the given CA %r expires on %s, within renew_before_days (%d): replace it (see the rotation playbook)"
                     % (facts["common_name"], facts["not_after"], params["renew_before_days"]))
         spec = pki.CertSpec(common_name=facts["common_name"] or params["name"], is_ca=True, usage=pki.usage_of(issuer.cert) or "both",
-                            hosts=tuple(sorted(pki.host_set(issuer.cert))), validity=issuer.cert.not_valid_after_utc - issuer.cert.not_valid_before_utc,
+                            hosts=tuple(sorted(pki.host_set(issuer.cert))), validity=pki.not_after(issuer.cert) - pki.not_before(issuer.cert),
                             renew_before=datetime.timedelta(0), key=pki.key_spec_of(issuer.key))
         return common.ImportedCa(issuer, spec, v1)
     subject = params.get("subject") or layout.default_ca_subject(params["name"], params["skupper_version"], params.get("site_name"))

@@ -30,7 +30,6 @@ try:
     from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec, rsa
-    from cryptography.x509 import verification
     from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 except ImportError:
     HAS_CRYPTOGRAPHY = False
@@ -494,12 +493,12 @@ def _colons(hexstr):
 
 def not_before(cert):
     """not_before as an aware UTC datetime."""
-    return to_utc(getattr(cert, "not_valid_before_utc", None) or cert.not_valid_before)
+    return to_utc(cert.not_valid_before_utc)   # cryptography >= 42.0, the collection's floor
 
 
 def not_after(cert):
     """not_after as an aware UTC datetime."""
-    return to_utc(getattr(cert, "not_valid_after_utc", None) or cert.not_valid_after)
+    return to_utc(cert.not_valid_after_utc)
 
 
 def describe(cert):
@@ -674,8 +673,12 @@ def verify_chain(leaf, trust, intermediates=(), usage="server", host=None, now=N
     required); ``"client"`` checks a client certificate (a missing SAN is allowed, as
     on Skupper's link certificates); ``"both"`` runs the client check and, when
     ``host`` is given, the server check. Returns the verified chain (leaf first).
+
+    The modules never call it: it is the tests' independent verifier. It needs cryptography >= 45.0
+    (``PolicyBuilder.extension_policies``), above the collection's floor (42.0), so it imports the verifier itself.
     """
     _require_cryptography()
+    from cryptography.x509 import verification
     if usage not in USAGES:
         raise PkiError("usage", "got '%s'; expected one of %s" % (usage, _choices(USAGES)))
     if isinstance(trust, x509.Certificate):
