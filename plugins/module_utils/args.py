@@ -193,6 +193,7 @@ def site_argument_spec():
         name=dict(type="str", required=True),
         namespace=dict(type="str", required=True),
         parts=dict(type="list", elements="str", default=list(SITE_PARTS), choices=list(SITE_PARTS)),
+        ha=dict(type="bool", default=False),
         server_hosts=dict(type="list", elements="str"),
         local_server_hosts=dict(type="list", elements="str"),
         connect_json=dict(type="str"),

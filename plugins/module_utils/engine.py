@@ -24,7 +24,7 @@ import copy
 import dataclasses
 import datetime
 
-from ansible_collections.skupper.tls.plugins.module_utils import layout, pki, policy
+from ansible_collections.skupper.tls.plugins.module_utils import layout, pki, policy, validate
 from ansible_collections.skupper.tls.plugins.module_utils.store import Conflict, NotFound, StoreError
 
 CONFLICT_RETRIES = 3
@@ -127,7 +127,7 @@ def planned_facts(spec, issuer, now=None):
     """Facts of a certificate not issued yet (check mode): no serial, no fingerprint."""
     now = now or datetime.datetime.now(datetime.timezone.utc)
     hosts = list(spec.hosts)
-    ips = [h for h in hosts if pki.is_ip(h)]
+    ips = [h for h in hosts if validate.is_ip(h)]
     return {
         "planned": True,
         "common_name": spec.common_name,

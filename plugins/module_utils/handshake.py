@@ -36,7 +36,7 @@ import tempfile
 import threading
 import time
 
-from ansible_collections.skupper.tls.plugins.module_utils import pki
+from ansible_collections.skupper.tls.plugins.module_utils import pki, validate
 
 METHODS = ("python", "openssl")
 DEFAULT_TIMEOUT = 10.0
@@ -368,7 +368,7 @@ def _openssl_handshake(files, host, timeout):
     if mutual:
         server_cmd += ["-CAfile", files["server-ca.crt"]] + no_default + ["-Verify", str(VERIFY_DEPTH), "-verify_return_error"]
     client_cmd = [binary, "s_client", "-connect", None, "-CAfile", files["client-ca.crt"]] + no_default + ["-verify_return_error"]
-    if pki.is_ip(host):
+    if validate.is_ip(host):
         client_cmd += ["-verify_ip", host, "-noservername"]
     else:
         client_cmd += ["-verify_hostname", host, "-servername", host]

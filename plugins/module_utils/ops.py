@@ -169,6 +169,45 @@ def remote_endpoints(remote_store, namespace, site_name):
     return check_endpoints(found, field="remote Site %s/%s status.endpoints" % (namespace, site_name))
 
 
+def _check_covered(remote_store, remote, endpoints, rt):
+    """Refuse a Link whose endpoint hosts B's server certificate does not cover: the router checks the host name
+    (Proton: DNS SANs, then the CN; never IP SANs; reference 4.5), so such a Link never connects."""
+    obj = remote_store.get(layout.secret_ref(remote["namespace"], layout.SITE_SERVER))
+    data = layout.decode_data(obj) if obj else {}
+    if not data.get(layout.TLS_CRT):
+        rt.warn("link to %s: %s/%s does not exist yet on %s, so the endpoint hosts %s could not be checked against its SANs"
+                % (remote["site_name"], remote["namespace"], layout.SITE_SERVER, remote_store.description, layout.link_dialed_hosts(endpoints)))
+        return
+    cert = pki.load_certificates(data[layout.TLS_CRT], field="remote %s tls.crt" % layout.SITE_SERVER)[0]
+    sans = pki.sans_of(cert)
+    missing = layout.uncovered_hosts(sans, pki.common_name(cert), layout.link_dialed_hosts(endpoints))
+    if missing:
+        raise pki.PkiError("endpoints", "the Link would dial %s, which %s/%s on %s does not cover (its SANs: %s; CN %s): the router's "
+                           "hostname check would fail every connection. Add the host to site %s's skupper_external_hosts (or let its "
+                           "Site status report it) and run the site play first" % (
+                               ", ".join(missing), remote["namespace"], layout.SITE_SERVER, remote_store.description,
+                               ", ".join(sans) or "none", pki.common_name(cert), remote["site_name"]))
+
+
+def v1_token_metadata(remote_store, remote, endpoints, cost):
+    """Labels and annotations of a v1 connection token that ``skupper link create`` accepts (reference 4, facts F5):
+    its origin is the UID of B's ConfigMap skupper-site and its version B's router metadata version."""
+    namespace = remote["namespace"]
+    site_cm = remote_store.get(ObjRef("v1", "ConfigMap", namespace, layout.V1_SITE_CONFIGMAP))
+    if not site_cm or not (site_cm.get("metadata") or {}).get("uid"):
+        raise pki.PkiError("remote", "Skupper v1 site %s: ConfigMap %s/%s not found on %s. A v1 token names its origin by that "
+                           "ConfigMap's UID (without it every later `skupper link create` on this site fails with 'A secret has no "
+                           "author.'): install Skupper v1 on site %s first (skupper init)" % (
+                               remote["site_name"], namespace, layout.V1_SITE_CONFIGMAP, remote_store.description, remote["site_name"]))
+    internal = remote_store.get(ObjRef("v1", "ConfigMap", namespace, layout.V1_INTERNAL_CONFIGMAP))
+    version = layout.v1_site_version(((internal or {}).get("data") or {}).get(layout.V1_ROUTER_CONFIG_KEY))
+    if not version:
+        raise pki.PkiError("remote", "Skupper v1 site %s: no router version in ConfigMap %s/%s (%s) on %s; `skupper link create` "
+                           "refuses a token whose site version is undefined" % (
+                               remote["site_name"], namespace, layout.V1_INTERNAL_CONFIGMAP, layout.V1_ROUTER_CONFIG_KEY, remote_store.description))
+    return layout.v1_token_metadata(site_cm["metadata"]["uid"], version, endpoints, cost)
+
+
 def _combine(secret_result, link_result):
     parts = [("secret", secret_result)] + ([("link", link_result)] if link_result else [])
     actions = [r["action"] for _n, r in parts]
@@ -214,16 +253,13 @@ def ensure_link(rt, params):
 
     endpoints = check_endpoints(params["endpoints"]) if params.get("endpoints") else remote_endpoints(
         remote_store, remote["namespace"], remote["site_name"])
+    _check_covered(remote_store, remote, endpoints, rt)
     spec_params = dict(params, name=creds, annotations={})
     spec = common.cert_spec(spec_params, params.get("common_name") or params.get("site_name") or params["namespace"], usage="client")
     labels, annotations = dict(params["labels"]), {}
     if not v2:
-        labels["skupper.io/type"] = "connection-token"
-        for role in ("inter-router", "edge"):
-            ep = next((e for e in endpoints if e["name"] == role), None)
-            if ep:
-                annotations["%s-host" % role], annotations["%s-port" % role] = ep["host"], ep["port"]
-        annotations["skupper.io/cost"] = str(params["cost"])
+        token_labels, annotations = v1_token_metadata(remote_store, remote, endpoints, params["cost"])
+        labels.update(token_labels)
     req = common.request(dict(spec_params, labels=labels, annotations=annotations), secret_type=layout.TYPE_TLS)
     def signer():
         return common.issuer_from_secret(remote_store, remote["namespace"], remote["ca_secret"], field="remote.ca_secret")
@@ -294,10 +330,15 @@ def ensure_site(rt, params):
         return out.add("Secret", "%s/%s" % (p["namespace"], secret), ensure_cert(rt, p))
 
     if "site" in parts:
-        if params.get("server_hosts") is None:
-            raise pki.PkiError("server_hosts", "required when parts include site")
         ca("skupper-site-ca", site_name=name)
-        cert("skupper-site-server", ca_secret="skupper-site-ca", common_name="skupper-router", hosts=params["server_hosts"])
+        try:
+            hosts = params["server_hosts"] if params.get("server_hosts") is not None else status_server_hosts(rt, params)
+        except layout.EndpointsUnknown as exc:
+            # No certificate is better than one no link can verify: say so, write nothing, and carry on.
+            rt.warn(str(exc))
+            out.add("Secret", "%s/%s" % (namespace, layout.SITE_SERVER), {"changed": False, "action": "pending", "reasons": ["endpoints: %s" % exc]})
+        else:
+            cert(layout.SITE_SERVER, ca_secret="skupper-site-ca", common_name="skupper-router", hosts=hosts)
     if "local" in parts:
         if params.get("local_server_hosts") is None:
             raise pki.PkiError("local_server_hosts", "required when parts include local")
@@ -324,6 +365,21 @@ def ensure_site(rt, params):
                 cert(svc["secret"], ca_secret="skupper-service-ca", common_name=svc["name"], hosts=svc.get("hosts") or [svc["name"]])
         cert("skupper-service-client", ca_secret="skupper-service-ca", common_name="skupper-service-client", usage="client", ca_only=v1)
     return out.result(site=name, namespace=namespace)
+
+
+def status_server_hosts(rt, params):
+    """The SANs of skupper-site-server from what Skupper reports: RouterAccess ``skupper-router``'s status, else the
+    Site's (reference 2.1, 5.1; layout.site_server_hosts). Raises layout.EndpointsUnknown when neither has a host."""
+    store = rt.store(params)
+    namespace = params["namespace"]
+    hosts = []
+    if params["skupper_version"] == 2:
+        access = store.get(ObjRef("skupper.io/v2alpha1", "RouterAccess", namespace, layout.DEFAULT_ROUTER_ACCESS))
+        hosts = layout.endpoint_hosts(access) if access else []
+        if not hosts:
+            site = store.get(ObjRef("skupper.io/v2alpha1", "Site", namespace, params["name"]))
+            hosts = layout.endpoint_hosts(site, groups=layout.router_groups(params["ha"])) if site else []
+    return layout.site_server_hosts(namespace, hosts, params["skupper_version"], ha=params["ha"])
 
 
 def _ensure_service_source(rt, source, out, ca, cert):

@@ -20,10 +20,11 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-import ipaddress
 import re
 import secrets
 import traceback
+
+from ansible_collections.skupper.tls.plugins.module_utils.validate import ip_of  # the one "is this an IP" rule
 
 try:
     from cryptography import x509
@@ -272,18 +273,6 @@ def validate_hosts(hosts, field="hosts"):
         if host not in result:
             result.append(host)
     return tuple(result)
-
-
-def ip_of(host):
-    """The one "is this an IP" rule of the collection: an ``ipaddress`` address for an IP literal, else None."""
-    try:
-        return ipaddress.ip_address(host)
-    except ValueError:
-        return None
-
-
-def is_ip(host):
-    return ip_of(host) is not None
 
 
 def wanted_sans(hosts):

@@ -100,7 +100,7 @@ def run(module, operation, env=None):
     except (pki.PkiError, layout.LayoutError) as exc:
         module.fail_json(msg="Invalid input: %s. Nothing was written." % exc, changed=False)
     except engine.EngineError as exc:
-        module.fail_json(msg=str(exc), **dict({"changed": False}, **exc.result))   # the result may say changed itself
+        module.fail_json(msg=str(exc), **dict({"changed": False}, **exc.result))
     except StoreError as exc:
         module.fail_json(msg=str(exc), changed=False)
     if not module._diff:

@@ -45,9 +45,18 @@ options:
     default: [site, local, service]
   server_hosts:
     description:
-      - SANs of C(skupper-site-server) (the router names and every host peers dial). Required with V(site) in O(parts).
+      - SANs of C(skupper-site-server) (the router names and every host peers dial).
+      - When omitted, they are Skupper's own set (reference 2.1, 5.1) - C(skupper-router), C(skupper-router.<namespace>)
+        (and the C(-2) names with O(ha)) plus the endpoint hosts the site reports in the status of its RouterAccess
+        C(skupper-router), else of its C(Site). When no endpoint host is known yet, no server certificate is written
+        (RV(results[].action=pending), with a warning), since one naming only the in-cluster Service fails every link.
     type: list
     elements: str
+  ha:
+    description:
+      - The site runs two router groups (Skupper v2 C(spec.ha)); the server certificate also names C(skupper-router-2).
+    type: bool
+    default: false
   local_server_hosts:
     description:
       - SANs of C(skupper-local-server). Required with V(local) in O(parts).

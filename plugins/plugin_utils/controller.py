@@ -60,6 +60,19 @@ def _plain(value):
     return str(value)
 
 
+def _kubeconfig_secrets(value):
+    """The credentials of every dict kubeconfig anywhere in the arguments (a site's, a peer's, a connection list's)."""
+    found = set()
+    if isinstance(value, dict):
+        found.update(kube.sensitive_values(value))
+        for item in value.values():
+            found.update(_kubeconfig_secrets(item))
+    elif isinstance(value, list):
+        for item in value:
+            found.update(_kubeconfig_secrets(item))
+    return found
+
+
 class ControllerModule(object):
     """What our operations use of ``AnsibleModule``, for a task run inside the controller."""
 
@@ -73,10 +86,7 @@ class ControllerModule(object):
         raw = _plain(action._task.args)
         self.params = raw
         # Credentials inside a dict kubeconfig are secret before any validation can fail (a failure prints the invocation).
-        self.no_log_values.update(kube.sensitive_values(raw))
-        for side in raw.values() if isinstance(raw, dict) else ():
-            if isinstance(side, dict):
-                self.no_log_values.update(kube.sensitive_values(side))
+        self.no_log_values.update(_kubeconfig_secrets(raw))
         result = ArgumentSpecValidator(argument_spec, **rules).validate(raw)
         self.no_log_values.update(result._no_log_values)  # pylint: disable=protected-access
         for warning in result._warnings:  # pylint: disable=protected-access
@@ -111,13 +121,15 @@ class ControllerAction(ActionBase):
     argument_spec = None
     rules = {}
     operation = None
+    _supports_check_mode = True
+    _supports_async = True  # async runs the module process (see _runs_in_controller)
 
     def run(self, tmp=None, task_vars=None):
         result = super(ControllerAction, self).run(tmp, task_vars)
         del tmp
         if not self._runs_in_controller():
             result.update(self._execute_module(module_name=self._task.resolved_action or self._task.action,
-                                               module_args=self._task.args, task_vars=task_vars))
+                                               module_args=self._task.args, task_vars=task_vars, wrap_async=self._task.async_val))
             return result
         environment = dict(os.environ)
         task_environment = {}
@@ -132,7 +144,7 @@ class ControllerAction(ActionBase):
             result.update(done.result)
         except Exception as exc:  # pylint: disable=broad-except
             # as a module process would: a failed result, never a traceback through the strategy; secrets scrubbed
-            secrets = module.no_log_values if module is not None else kube.sensitive_values(self._task.args)
+            secrets = module.no_log_values if module is not None else _kubeconfig_secrets(_plain(self._task.args))
             result.update(remove_values({
                 "failed": True,
                 "msg": "MODULE FAILURE: unexpected error in %s: %s: %s" % (self._task.action, type(exc).__name__, exc),

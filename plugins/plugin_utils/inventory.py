@@ -8,12 +8,12 @@ Used by the ``site`` and ``ca_holders`` filters, so roles and playbooks hold no 
 
 from __future__ import annotations
 
-import json
-
 from ansible.errors import AnsibleFilterError
 
-ROLES = ("inter-router", "edge")
-DEFAULT_PORTS = {"inter-router": "55671", "edge": "45671"}
+from ansible_collections.skupper.tls.plugins.module_utils import layout
+
+ROLES = layout.ROLES
+DEFAULT_PORTS = layout.DEFAULT_PORTS
 
 
 def _require(cond, host, var, message):
@@ -28,6 +28,14 @@ def _list(hv, host, var):
 
 
 def site(hv, playbook_dir=None):
+    """The model of one inventory host (docs/INVENTORY.md); bad input raises AnsibleFilterError naming the variable."""
+    try:
+        return _site(hv, playbook_dir)
+    except layout.LayoutError as exc:
+        raise AnsibleFilterError("skupper.tls.site: host %s: %s" % (hv.get("inventory_hostname", "?"), exc))
+
+
+def _site(hv, playbook_dir=None):
     host = hv.get("inventory_hostname", "?")
     name = hv.get("skupper_site_name") or host
     namespace = hv.get("skupper_namespace") or name
@@ -40,21 +48,25 @@ def site(hv, playbook_dir=None):
     output_dir = hv.get("skupper_output_dir") or ("%s/manifests" % (playbook_dir or "."))
     connection = {"target": "directory", "directory": "%s/%s" % (output_dir, name)} if target == "directory" else dict(cluster)
 
+    ha = hv.get("skupper_ha", False)
+    _require(isinstance(ha, bool), host, "skupper_ha", "must be true or false, got %r" % (ha,))
+    _require(not ha or version == 2, host, "skupper_ha", "is a Skupper v2 Site setting (spec.ha); skupper_version is %r" % (version,))
     external = [str(h) for h in _list(hv, host, "skupper_external_hosts")]
     endpoints = _list(hv, host, "skupper_endpoints")
+    for index, ep in enumerate(endpoints):
+        _require(isinstance(ep, dict) and ep.get("host"), host, "skupper_endpoints[%d]" % index, "needs at least 'host', got %r" % (ep,))
     if not endpoints and external:
         endpoints = [{"name": role, "host": external[0], "port": DEFAULT_PORTS[role], "group": "skupper-router"} for role in ROLES]
-    endpoints = [dict(ep, port=str(ep["port"])) if isinstance(ep, dict) and "port" in ep else ep for ep in endpoints]
+    endpoints = [dict(ep, port=str(ep["port"])) if "port" in ep else ep for ep in endpoints]
 
     if version == 2:
-        server_hosts = ["skupper-router", "skupper-router.%s" % namespace]
         local_hosts = ["skupper-router-local", "skupper-router-local.%s" % namespace, "skupper-router-local.%s.svc.cluster.local" % namespace]
     else:
-        server_hosts = ["skupper-router.%s" % namespace, "skupper-router.%s.svc.cluster.local" % namespace]
         local_hosts = ["skupper-router-local", "skupper-router-local.%s.svc.cluster.local" % namespace]
-    for extra in external + [ep.get("host") for ep in endpoints if isinstance(ep, dict)]:
-        if extra and extra not in server_hosts:
-            server_hosts.append(extra)
+    # Hosts peers dial: the inventory's, else (None) the Site's status.endpoints read at run time
+    # (layout.endpoint_hosts + layout.site_server_hosts in the action); never the Service names alone.
+    dialed = external + [ep["host"] for ep in endpoints if ep["host"] not in external]
+    server_hosts = layout.site_server_hosts(namespace, dialed, version, ha=ha) if dialed else None
 
     links = []
     for index, link in enumerate(_list(hv, host, "skupper_links")):
@@ -63,7 +75,8 @@ def site(hv, playbook_dir=None):
     services = []
     for index, svc in enumerate(_list(hv, host, "skupper_services")):
         _require(isinstance(svc, dict) and svc.get("name"), host, "skupper_services[%d]" % index, "needs 'name', got %r" % (svc,))
-        services.append({"name": svc["name"], "secret": "skupper-tls-%s" % svc["name"], "hosts": list(svc.get("hosts") or [svc["name"]])})
+        secret = layout.v1_service_secret_name(svc["name"]) if version == 1 else "skupper-tls-%s" % svc["name"]
+        services.append({"name": svc["name"], "secret": secret, "hosts": list(svc.get("hosts") or [svc["name"]])})
     mode = hv.get("skupper_service_tls_mode") or "per_site"
     _require(mode in ("per_site", "shared"), host, "skupper_service_tls_mode", "must be per_site or shared, got %r" % (mode,))
 
@@ -71,13 +84,13 @@ def site(hv, playbook_dir=None):
                "validity_days": int(hv.get("skupper_tls_validity_days") or 1825), "renew_before_days": int(hv.get("skupper_tls_renew_before_days", 30))}
     if hv.get("skupper_tls_key_size"):
         options["key_size"] = int(hv["skupper_tls_key_size"])
-    connect = {"scheme": "amqps", "host": "skupper-router-local.%s.svc.cluster.local" % namespace, "port": "5671",
-               "tls": {"ca": "/etc/messaging/ca.crt", "cert": "/etc/messaging/tls.crt", "key": "/etc/messaging/tls.key", "verify": True}}
     return {
         "host": host, "name": name, "namespace": namespace, "version": version, "target": target, "connection": connection,
-        "external_hosts": external, "endpoints": endpoints, "server_hosts": server_hosts, "local_server_hosts": local_hosts,
+        "ha": ha, "router_groups": layout.router_groups(ha) if version == 2 else [],
+        "external_hosts": external, "endpoints": endpoints, "server_hosts": server_hosts,
+        "server_hosts_from": "inventory" if server_hosts else "site_status", "local_server_hosts": local_hosts,
         "links": links, "services": services, "service_tls_mode": mode, "certificate_options": options,
-        "connect_json": json.dumps(connect, separators=(",", ":")),
+        "connect_json": layout.v1_connect_json(namespace).decode("ascii"),
     }
 
 
@@ -142,7 +155,7 @@ def site_task(one, parts=None, source=None):
     another site, this site copies them from there.
     """
     options = _connection_and_options(one)
-    options.update(name=one["name"], namespace=one["namespace"], server_hosts=one["server_hosts"],
+    options.update(name=one["name"], namespace=one["namespace"], server_hosts=one["server_hosts"], ha=one["ha"],
                    local_server_hosts=one["local_server_hosts"], services=[dict(s) for s in one["services"]])
     if parts is not None:
         options["parts"] = list(parts)
