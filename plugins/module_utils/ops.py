@@ -193,13 +193,13 @@ def v1_token_metadata(remote_store, remote, endpoints, cost):
     """Labels and annotations of a v1 connection token that ``skupper link create`` accepts (reference 4, facts F5):
     its origin is the UID of B's ConfigMap skupper-site and its version B's router metadata version."""
     namespace = remote["namespace"]
-    site_cm = remote_store.get(ObjRef("v1", "ConfigMap", namespace, layout.V1_SITE_CONFIGMAP))
+    site_cm = remote_store.get(layout.ObjRef("v1", "ConfigMap", namespace, layout.V1_SITE_CONFIGMAP))
     if not site_cm or not (site_cm.get("metadata") or {}).get("uid"):
         raise pki.PkiError("remote", "Skupper v1 site %s: ConfigMap %s/%s not found on %s. A v1 token names its origin by that "
                            "ConfigMap's UID (without it every later `skupper link create` on this site fails with 'A secret has no "
                            "author.'): install Skupper v1 on site %s first (skupper init)" % (
                                remote["site_name"], namespace, layout.V1_SITE_CONFIGMAP, remote_store.description, remote["site_name"]))
-    internal = remote_store.get(ObjRef("v1", "ConfigMap", namespace, layout.V1_INTERNAL_CONFIGMAP))
+    internal = remote_store.get(layout.ObjRef("v1", "ConfigMap", namespace, layout.V1_INTERNAL_CONFIGMAP))
     version = layout.v1_site_version(((internal or {}).get("data") or {}).get(layout.V1_ROUTER_CONFIG_KEY))
     if not version:
         raise pki.PkiError("remote", "Skupper v1 site %s: no router version in ConfigMap %s/%s (%s) on %s; `skupper link create` "
@@ -374,10 +374,10 @@ def status_server_hosts(rt, params):
     namespace = params["namespace"]
     hosts = []
     if params["skupper_version"] == 2:
-        access = store.get(ObjRef("skupper.io/v2alpha1", "RouterAccess", namespace, layout.DEFAULT_ROUTER_ACCESS))
+        access = store.get(layout.ObjRef("skupper.io/v2alpha1", "RouterAccess", namespace, layout.DEFAULT_ROUTER_ACCESS))
         hosts = layout.endpoint_hosts(access) if access else []
         if not hosts:
-            site = store.get(ObjRef("skupper.io/v2alpha1", "Site", namespace, params["name"]))
+            site = store.get(layout.ObjRef("skupper.io/v2alpha1", "Site", namespace, params["name"]))
             hosts = layout.endpoint_hosts(site, groups=layout.router_groups(params["ha"])) if site else []
     return layout.site_server_hosts(namespace, hosts, params["skupper_version"], ha=params["ha"])
 
