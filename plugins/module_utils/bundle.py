@@ -31,9 +31,8 @@ from ansible_collections.skupper.tls.plugins.module_utils.store import (
 
 try:
     import yaml
-    HAS_YAML = True
-except ImportError:  # pragma: no cover - PyYAML ships with ansible-core
-    HAS_YAML = False
+except ImportError:  # pragma: no cover - PyYAML ships with ansible-core; only the import sanity test runs without it
+    yaml = None
 
 ORDER = {"Link": 0, "Secret": 1}
 
@@ -151,11 +150,11 @@ class BundleFileStore(Store):
         self._write()
         return self.get(ObjRef(obj.get("apiVersion"), key[0], self.namespace, key[1]))
 
-    def create(self, obj, dry_run=False):
-        return obj if dry_run else self._put(obj, must_exist=False)
+    def create(self, obj):
+        return self._put(obj, must_exist=False)
 
-    def replace(self, obj, dry_run=False):
-        return obj if dry_run else self._put(obj, must_exist=True)
+    def replace(self, obj):
+        return self._put(obj, must_exist=True)
 
     def delete(self, ref, resource_version=None):
         docs = self._load()

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import datetime
 
-from ansible_collections.skupper.tls.plugins.module_utils import engine, layout, pki, policy
-from ansible_collections.skupper.tls.plugins.module_utils.store import StoreError
+from ansible_collections.skupper.tls.plugins.module_utils import engine, layout, pki, policy, rotation
 
 KEY_SIZE_DEFAULT = {"rsa": 2048, "ecdsa": 256}
 
@@ -30,19 +29,137 @@ def copy_source(rt, params, field="copy_from"):
     return label, layout.decode_data(obj)
 
 
-def copy_material(data, label, field, ca=False):
-    """Material that makes a Secret hold exactly the source's tls.crt, tls.key and ca.crt (shared custom certificates)."""
-    for key in (layout.TLS_CRT, layout.TLS_KEY):
-        if not data.get(key):
-            raise pki.PkiError(field, "Secret %s to copy from has no %s" % (label, key))
-    cert = pki.load_certificates(data[layout.TLS_CRT], field="%s %s tls.crt" % (field, label))[0]
-    key = pki.load_private_key(data[layout.TLS_KEY], field="%s %s tls.key" % (field, label))
-    if ca:
-        pki.Issuer.load(data[layout.TLS_CRT], data[layout.TLS_KEY], field="%s %s" % (field, label))
-    bundle = data.get(layout.CA_CRT) or data[layout.TLS_CRT]
-    desired = policy.Desired(spec=None, issuer=None, bundle_pem=bundle, fixed=(cert, key))
-    return engine.Material(desired=desired, issue=lambda: (data[layout.TLS_CRT], data[layout.TLS_KEY]), bundle=lambda cert_pem, d: bundle,
-                           planned=pki.facts(cert))
+# --------------------------------------------------------------------------------------------------------------------
+# Material providers: one interface (engine.Material), one class per way a Secret's material comes to be.
+
+
+def ca_bundle(own_pems, cert_pem, data, omit_if_alone):
+    """A CA's ``ca.crt``: its own certificate(s), then a pending and a retired CA if the Secret holds them."""
+    if cert_pem is None and not own_pems:
+        return None
+    parts = list(own_pems) if own_pems else [cert_pem]
+    for key in (layout.NEXT_CRT, layout.PREV_CRT):
+        if data.get(key):
+            parts.append(data[key])
+    if omit_if_alone and len(parts) == 1:
+        return None
+    return rotation.bundle(*parts)
+
+
+class GeneratedCa(engine.Material):
+    """A self-signed CA skupper.tls generates. A new CA key breaks every link signed by the old one until all holders
+    trust it: a CA is never replaced silently, whatever made it due (expiry window, new subject or site name, new key
+    type or size), so those checks are deferred (reported) and a rotation carries the change."""
+
+    defer = policy.CA_DEFERRED
+
+    def __init__(self, spec, v1):
+        self.spec, self.v1 = spec, v1
+
+    def desired(self):
+        return policy.Desired(spec=self.spec, issuer=None, bundle_pem=None)
+
+    def issue(self):
+        return issue_pems(self.spec)
+
+    def bundle(self, cert_pem, data):
+        return ca_bundle(None, cert_pem, data, self.v1)
+
+
+class ImportedCa(engine.Material):
+    """A CA given as PEM (certificate_content): the Secret must hold exactly it; its chain goes into ca.crt."""
+
+    def __init__(self, issuer, spec, v1):
+        self.ca, self.spec, self.v1 = issuer, spec, v1
+        self.pems = (pki.certs_to_pem([issuer.cert]), pki.key_to_pem(issuer.key))
+
+    def desired(self):
+        return policy.Desired(spec=self.spec, issuer=None, bundle_pem=None, fixed=(self.ca.cert, self.ca.key))
+
+    def issue(self):
+        return self.pems
+
+    def bundle(self, cert_pem, data):
+        return ca_bundle([pki.certs_to_pem(self.ca.chain)], cert_pem, data, self.v1)
+
+
+class Copied(engine.Material):
+    """Exactly another Secret's tls.crt, tls.key and ca.crt (shared custom certificates, a shared service CA)."""
+
+    def __init__(self, source, field, ca=False):
+        self.source, self.field, self.ca = source, field, ca   # source() -> (label, decoded data); CaMissing when absent
+        self.data = self.cert = self.key = None
+
+    def load(self):
+        label, data = self.source()
+        for key in (layout.TLS_CRT, layout.TLS_KEY):
+            if not data.get(key):
+                raise pki.PkiError(self.field, "Secret %s to copy from has no %s" % (label, key))
+        self.cert = pki.load_certificates(data[layout.TLS_CRT], field="%s %s tls.crt" % (self.field, label))[0]
+        self.key = pki.load_private_key(data[layout.TLS_KEY], field="%s %s tls.key" % (self.field, label))
+        if self.ca:
+            pki.Issuer.load(data[layout.TLS_CRT], data[layout.TLS_KEY], field="%s %s" % (self.field, label))
+        self.data = data
+        return self
+
+    def desired(self):
+        return policy.Desired(spec=None, issuer=None, bundle_pem=self._bundle(), fixed=(self.cert, self.key))
+
+    def _bundle(self):
+        return self.data.get(layout.CA_CRT) or self.data[layout.TLS_CRT]
+
+    def issue(self):
+        return self.data[layout.TLS_CRT], self.data[layout.TLS_KEY]
+
+    def bundle(self, cert_pem, data):
+        return self._bundle()
+
+    def planned(self):
+        return pki.facts(self.cert)
+
+
+class Leaf(engine.Material):
+    """A certificate signed by a CA (read from its Secret or given as PEM); ``ca.crt`` is the CA's trust bundle."""
+
+    def __init__(self, spec, signer):
+        self.spec, self.signer = spec, signer   # signer() -> (Issuer, trust bundle PEM); CaMissing when absent
+        self.predict_spec = spec
+        self.ca = self.trust = None
+
+    def load(self):
+        self.ca, self.trust = self.signer()
+        self.issuer = self.ca.cert
+        return self
+
+    def desired(self):
+        return policy.Desired(spec=self.spec, issuer=self.ca, bundle_pem=self.trust)
+
+    def issue(self):
+        return issue_pems(self.spec, self.ca)
+
+    def bundle(self, cert_pem, data):
+        return self.trust
+
+
+class TrustOnly(engine.Material):
+    """A Secret holding only ``ca.crt`` (v1 ``skupper-service-client``): a CA's trust bundle, no key of its own."""
+
+    def __init__(self, source):
+        self.source = source   # source() -> (trust bundle PEM, x509 issuer or None); CaMissing when absent
+        self.trust = None
+
+    def load(self):
+        self.trust, self.issuer = self.source()
+        return self
+
+    def desired(self):
+        return policy.Desired(spec=None, issuer=None, bundle_pem=self.trust)
+
+    def issue(self):
+        raise engine.EngineError("a trust-only Secret is never issued")
+
+    def bundle(self, cert_pem, data):
+        return self.trust
 
 
 def key_spec(params):
@@ -87,26 +204,13 @@ def load_issuer(params, cert_field, key_field, chain_field):
     return pki.Issuer.load(params[cert_field], params[key_field], chain_pem=params.get(chain_field) or None, field=cert_field)
 
 
-def issuing(spec, issuer=None):
-    """``Material.issue`` for a new key and certificate."""
-    def issue():
-        cert, key = pki.issue(spec, issuer=issuer)
-        return pki.certs_to_pem([cert]), pki.key_to_pem(key)
-    return issue
+def issue_pems(spec, issuer=None):
+    """A new key and certificate as ``(cert_pem, key_pem)``."""
+    cert, key = pki.issue(spec, issuer=issuer)
+    return pki.certs_to_pem([cert]), pki.key_to_pem(key)
 
 
-def leaf_material(spec, issuer, bundle_pem):
-    """A leaf signed by ``issuer`` whose ``ca.crt`` is the CA's trust bundle."""
-    desired = policy.Desired(spec=spec, issuer=issuer, bundle_pem=bundle_pem)
-    return engine.Material(desired=desired, issue=issuing(spec, issuer), bundle=lambda cert_pem, data: bundle_pem, issuer=issuer.cert)
-
-
-class CaMissing(StoreError):
-    """The CA Secret to sign with (or the Secret to copy from) does not exist (yet); ``label`` is its namespace/name."""
-
-    def __init__(self, message, label):
-        super(CaMissing, self).__init__(message)
-        self.label = label
+CaMissing = engine.CaMissing
 
 
 def issuer_from_secret(store, namespace, name, field="ca_secret"):
@@ -123,16 +227,3 @@ def issuer_from_secret(store, namespace, name, field="ca_secret"):
     issuer = pki.Issuer.load(data[layout.TLS_CRT], data[layout.TLS_KEY], field="%s %s/%s" % (field, namespace, name))
     bundle = data.get(layout.CA_CRT) or pki.certs_to_pem([issuer.cert])
     return issuer, bundle
-
-
-def predict_without_ca(store, req, spec, ca_label):
-    """Check mode before the CA exists: the run would create the CA first, then (re)issue this Secret with it."""
-    existing = store.get(req.ref)
-    reason = "issuer: CA Secret %s does not exist yet; in a real run it is created first and signs this certificate" % ca_label
-    result = {"changed": True, "action": "reissued" if existing else "created", "reasons": [reason],
-              "secret": {"namespace": req.namespace, "name": req.name, "type": req.secret_type, "store": store.description},
-              "certificate": engine.planned_facts(spec, None) if spec else {}}
-    if existing and not layout.is_ours(existing) and not req.adopt:
-        result.update(changed=False, action="foreign", reasons=[reason, "foreign: %s is not managed by skupper.tls" % req.label])
-    result["diff"] = {"before": {"secret": req.label}, "after": {"secret": req.label, "planned": True, "certificate": result["certificate"]}}
-    return result

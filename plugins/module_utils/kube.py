@@ -300,9 +300,9 @@ class KubeStore(Store):
         except urllib3.exceptions.HTTPError as err:
             raise StoreError("cannot reach %s: %s" % (self.description, err)) from None
 
-    def _call(self, method, path, body=None, dry_run=False):
+    def _call(self, method, path, body=None):
         """Send with retries; return (status, payload, ambiguous) where ``ambiguous`` says an earlier attempt may have been applied."""
-        url = self.host + path + ("?dryRun=All" if dry_run else "")
+        url = self.host + path
         started = time.monotonic()
         ambiguous = False
         last = None
@@ -380,16 +380,16 @@ class KubeStore(Store):
             return None
         raise self._error(status, payload, "read", ref)
 
-    def create(self, obj, dry_run=False):
+    def create(self, obj):
         ref = ref_of(obj)
-        status, payload, ambiguous = self._call("POST", self._path(ref, named=False), body=obj, dry_run=dry_run)
+        status, payload, ambiguous = self._call("POST", self._path(ref, named=False), body=obj)
         if status in (200, 201, 202):
             return payload
         raise self._error(status, payload, "create", ref, ambiguous)
 
-    def replace(self, obj, dry_run=False):
+    def replace(self, obj):
         ref = ref_of(obj)
-        status, payload, ambiguous = self._call("PUT", self._path(ref), body=obj, dry_run=dry_run)
+        status, payload, ambiguous = self._call("PUT", self._path(ref), body=obj)
         if status in (200, 201):
             return payload
         raise self._error(status, payload, "replace", ref, ambiguous)

@@ -18,15 +18,17 @@ Pure functions on API-shaped dicts: no Ansible, no Kubernetes client, no cryptog
 from __future__ import annotations
 
 import base64
+import collections
 import copy
 import json
 import re
 
-from ansible_collections.skupper.tls.plugins.module_utils.store import ObjRef
-
 MANAGED_BY = "app.kubernetes.io/managed-by"
 OWNER = "skupper.tls"
 SKUPPER_CONTROLLED = "internal.skupper.io/controlled"
+
+# Which object: the key of every store (defined here so that layout needs nothing from storage).
+ObjRef = collections.namedtuple("ObjRef", ["api_version", "kind", "namespace", "name"])
 
 TLS_CRT = "tls.crt"
 TLS_KEY = "tls.key"
@@ -129,31 +131,12 @@ def default_ca_subject(name, skupper_version, site_name):
     return name
 
 
-def metadata_drift(existing, labels, annotations, extra_data):
-    """Reasons why an existing Secret's metadata or extra data keys differ from what was asked."""
-    reasons = []
-    meta = existing.get("metadata") or {}
-    have_labels = meta.get("labels") or {}
-    have_annotations = meta.get("annotations") or {}
-    for key, value in sorted((labels or {}).items()):
-        if have_labels.get(key) != value:
-            reasons.append("labels: %s is %r, wanted %r" % (key, have_labels.get(key), value))
-    for key, value in sorted((annotations or {}).items()):
-        if have_annotations.get(key) != value:
-            reasons.append("annotations: %s is %r, wanted %r" % (key, have_annotations.get(key), value))
-    data = decode_data(existing)
-    for key, value in sorted((extra_data or {}).items()):
-        if data.get(key) != value:
-            reasons.append("extra_data: %s %s" % (key, "differs" if key in data else "is missing"))
-    return reasons
-
-
 def build_secret(existing, namespace, name, secret_type, data, labels=None, annotations=None, remove_keys=(), adopt=False):
     """The Secret to write: ``existing`` (or nothing) updated with our data and metadata.
 
     Data keys we do not manage are kept; ``remove_keys`` are dropped. Labels, annotations,
     owner references and finalizers of others are kept, except Skupper's control markers
-    when adopting. The type of an existing Secret is immutable and therefore kept.
+    (the controlled annotation always, a Certificate owner reference when adopting). The type of an existing Secret is immutable and therefore kept.
     """
     obj = {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": name, "namespace": namespace}, "type": secret_type}
     if existing:
@@ -166,8 +149,10 @@ def build_secret(existing, namespace, name, secret_type, data, labels=None, anno
     meta["labels"] = dict(meta.get("labels") or {}, **(labels or {}))
     meta["labels"][MANAGED_BY] = OWNER
     merged_annotations = dict(meta.get("annotations") or {}, **(annotations or {}))
+    # Skupper's controlled annotation never stays on a Secret we write, adopted or already labelled as ours (a
+    # forged label): with it Skupper would regenerate the Secret over ours.
+    merged_annotations.pop(SKUPPER_CONTROLLED, None)
     if adopt:
-        merged_annotations.pop(SKUPPER_CONTROLLED, None)
         owners = [ref for ref in meta.get("ownerReferences") or [] if not _is_certificate_owner(ref)]
         if owners:
             meta["ownerReferences"] = owners

@@ -14,8 +14,7 @@ from __future__ import annotations
 import datetime
 import json
 
-from ansible_collections.skupper.tls.plugins.module_utils import args, bundle, common, engine, layout, pki, policy, rotation
-from ansible_collections.skupper.tls.plugins.module_utils.store import ObjRef
+from ansible_collections.skupper.tls.plugins.module_utils import args, bundle, common, engine, layout, pki, rotation
 
 CERT_RESERVED_KEYS = (layout.TLS_CRT, layout.TLS_KEY, layout.CA_CRT, layout.NEXT_CRT, layout.NEXT_KEY, layout.PREV_CRT)
 LINK_ORDER = ["created", "adopted", "reissued", "updated_trust", "updated", "deleted", "foreign", "unchanged"]
@@ -27,78 +26,62 @@ OPTION_KEYS = ("key_type", "key_size", "validity_days", "renew_before_days", "sk
 # CA
 
 
-def ca_bundle(own_pems, omit_if_alone):
-    """``Material.bundle`` of a CA: its own certificate(s), then a pending and a retired CA if the Secret holds them."""
-    def make(cert_pem, data):
-        parts = list(own_pems) if own_pems else [cert_pem]
-        if cert_pem is None and not own_pems:
-            return None
-        for key in (layout.NEXT_CRT, layout.PREV_CRT):
-            if data.get(key):
-                parts.append(data[key])
-        if omit_if_alone and len(parts) == 1:
-            return None
-        return b"".join(p if p.endswith(b"\n") else p + b"\n" for p in parts)
-    return make
-
-
 def ca_material(rt, params):
-    """(Material, CertSpec) of a CA: copied from another Secret, imported from PEM, or generated."""
+    """The material provider of a CA: copied from another Secret, imported from PEM, or generated."""
     v1 = params["skupper_version"] == 1
     if params.get("copy_from"):
-        label, data = common.copy_source(rt, params)
-        mat = common.copy_material(data, label, "copy_from", ca=True)
-        return mat, pki.CertSpec(common_name=mat.planned["common_name"] or params["name"], is_ca=True, key=pki.key_spec_of(mat.desired.fixed[1]))
+        return common.Copied(lambda: common.copy_source(rt, params), "copy_from", ca=True)
     if params.get("certificate_content"):
         issuer = common.load_issuer(params, "certificate_content", "private_key_content", "chain_content")
-        cert_pem = pki.certs_to_pem([issuer.cert])
-        key_pem = pki.key_to_pem(issuer.key)
         facts = pki.facts(issuer.cert)
         now = datetime.datetime.now(datetime.timezone.utc)
-        if issuer.cert.not_valid_after_utc <= now:
+        if pki.not_after(issuer.cert) <= now:
             raise pki.PkiError("certificate_content", "the CA certificate %r expired on %s" % (facts["common_name"], facts["not_after"]))
-        if issuer.cert.not_valid_after_utc - now <= datetime.timedelta(days=params["renew_before_days"]):
+        if pki.not_after(issuer.cert) - now <= datetime.timedelta(days=params["renew_before_days"]):
             rt.warn("the given CA %r expires on %s, within renew_before_days (%d): replace it (see the rotation playbook)"
                     % (facts["common_name"], facts["not_after"], params["renew_before_days"]))
         spec = pki.CertSpec(common_name=facts["common_name"] or params["name"], is_ca=True, usage=pki.usage_of(issuer.cert) or "both",
-                            hosts=tuple(sorted(pki.host_set(issuer.cert))), validity=issuer.cert.not_valid_after_utc - issuer.cert.not_valid_before_utc,
+                            hosts=tuple(sorted(pki.host_set(issuer.cert))), validity=pki.not_after(issuer.cert) - pki.not_before(issuer.cert),
                             renew_before=datetime.timedelta(0), key=pki.key_spec_of(issuer.key))
-        desired = policy.Desired(spec=spec, issuer=None, bundle_pem=None, fixed=(issuer.cert, issuer.key))
-        own = [pki.certs_to_pem(issuer.chain)]
-        return engine.Material(desired=desired, issue=lambda: (cert_pem, key_pem), bundle=ca_bundle(own, v1)), spec
+        return common.ImportedCa(issuer, spec, v1)
     subject = params.get("subject") or layout.default_ca_subject(params["name"], params["skupper_version"], params.get("site_name"))
-    spec = common.cert_spec(params, subject, is_ca=True)
-    desired = policy.Desired(spec=spec, issuer=None, bundle_pem=None)
-    # A new CA key breaks every link signed by the old one until all holders trust it: a CA is never replaced
-    # silently, whatever made it due (expiry window, new subject or site name, new key type or size).
-    return engine.Material(desired=desired, issue=common.issuing(spec), bundle=ca_bundle(None, v1), defer=policy.CA_DEFERRED), spec
+    return common.GeneratedCa(common.cert_spec(params, subject, is_ca=True), v1)
+
+
+def _warn_signing_key(rt, params, mat):
+    """Skupper signs with its own CAs and reads only RSA (PKCS#1) CA keys."""
+    if params["name"] not in layout.SKUPPER_SIGNING_CAS:
+        return
+    if isinstance(mat, common.Copied):
+        if mat.key is None:
+            return   # not loaded (the source is missing): nothing known yet
+        key = pki.key_spec_of(mat.key)
+    else:
+        key = mat.spec.key
+    if key.type != "rsa":
+        rt.warn("%s is a CA Skupper signs with itself, and Skupper reads only RSA (PKCS#1) CA keys: with a %s key its controller "
+                "cannot issue certificates from it" % (params["name"], key.describe()))
 
 
 def ensure_ca(rt, params):
     req = common.request(params)
     if params["state"] == "absent":
         return engine.ensure_absent(rt.store(params), req.namespace, req.name, rt.check_mode)
-    try:
-        mat, spec = ca_material(rt, params)
-    except common.CaMissing as exc:
-        if not rt.check_mode:
-            raise
-        return common.predict_without_ca(rt.store(params), req, None, exc.label)
+    mat = ca_material(rt, params)
     if params["rotation"]:
-        if params.get("certificate_content") or params.get("copy_from"):
+        if not isinstance(mat, common.GeneratedCa):
             raise pki.PkiError("rotation", "rotates CAs generated by skupper.tls; an imported or copied CA is replaced by giving the new one")
-        fresh = common.issuing(spec)
 
         def change(data):
             try:
-                return rotation.plan(params["rotation"], data, fresh)
+                return rotation.plan(params["rotation"], data, mat.issue)
             except rotation.RotationError as exc:
                 raise engine.EngineError("rotation %s of %s: %s" % (params["rotation"], req.label, exc), action="failed", reasons=[str(exc)])
         return engine.transform(rt.store(params), req, change, rt.check_mode)
-    if params["name"] in layout.SKUPPER_SIGNING_CAS and spec.key.type != "rsa":
-        rt.warn("%s is a CA Skupper signs with itself, and Skupper reads only RSA (PKCS#1) CA keys: with a %s key its controller "
-                "cannot issue certificates from it" % (params["name"], spec.key.describe()))
-    result = engine.ensure(rt.store(params), req, mat, rt.check_mode)
+    try:
+        result = engine.ensure(rt.store(params), req, mat, rt.check_mode)
+    finally:
+        _warn_signing_key(rt, params, mat)
     for reason in result.get("deferred", []):
         rt.warn("CA %s: %s. A CA is not replaced automatically: a new CA key breaks every link until all holders trust it. "
                 "Rotate it (skupper.tls.rotate playbook, or rotation: prepare/activate/finalize)." % (req.label, reason))
@@ -133,28 +116,24 @@ def ensure_cert(rt, params):
     if params["state"] == "absent":
         return engine.ensure_absent(store, req.namespace, req.name, rt.check_mode)
     if params.get("copy_from"):
-        try:
-            label, data = common.copy_source(rt, params)
-        except common.CaMissing as exc:
-            if not rt.check_mode:
-                raise
-            return common.predict_without_ca(store, req, None, exc.label)
+        def source():
+            return common.copy_source(rt, params)
         if params["ca_only"]:
-            trust = data.get(layout.CA_CRT) or data.get(layout.TLS_CRT)
-            return engine.ensure(store, req, engine.Material(desired=None, issue=None, bundle=lambda cert_pem, d: trust), rt.check_mode)
-        return engine.ensure(store, req, common.copy_material(data, label, "copy_from"), rt.check_mode)
+            def trust():
+                data = source()[1]
+                return data.get(layout.CA_CRT) or data.get(layout.TLS_CRT), None
+            return engine.ensure(store, req, common.TrustOnly(trust), rt.check_mode)
+        return engine.ensure(store, req, common.Copied(source, "copy_from"), rt.check_mode)
     spec = common.cert_spec(params, params.get("common_name") or params["name"], hosts=params["hosts"], usage=params["usage"])
-    try:
-        issuer, trust = _issuer_and_bundle(rt, params, store)
-    except common.CaMissing as exc:
-        if not rt.check_mode:
-            raise
-        return common.predict_without_ca(store, req, None if params["ca_only"] else spec, exc.label)
+
+    def signer():
+        return _issuer_and_bundle(rt, params, store)
     if params["ca_only"]:
-        mat = engine.Material(desired=None, issue=None, bundle=lambda cert_pem, data: trust, issuer=issuer.cert)
-    else:
-        mat = common.leaf_material(spec, issuer, trust)
-    return engine.ensure(store, req, mat, rt.check_mode)
+        def trust():
+            issuer, bundle_pem = signer()
+            return bundle_pem, issuer.cert
+        return engine.ensure(store, req, common.TrustOnly(trust), rt.check_mode)
+    return engine.ensure(store, req, common.Leaf(spec, signer), rt.check_mode)
 
 
 # --------------------------------------------------------------------------------------------------------------------
@@ -179,7 +158,7 @@ def check_endpoints(endpoints, field="endpoints"):
 
 
 def remote_endpoints(remote_store, namespace, site_name):
-    site = remote_store.get(ObjRef("skupper.io/v2alpha1", "Site", namespace, site_name))
+    site = remote_store.get(layout.ObjRef("skupper.io/v2alpha1", "Site", namespace, site_name))
     if not site:
         raise pki.PkiError("endpoints", "none given, and Site %s/%s was not found on %s to read status.endpoints from"
                            % (namespace, site_name, remote_store.description))
@@ -214,13 +193,13 @@ def v1_token_metadata(remote_store, remote, endpoints, cost):
     """Labels and annotations of a v1 connection token that ``skupper link create`` accepts (reference 4, facts F5):
     its origin is the UID of B's ConfigMap skupper-site and its version B's router metadata version."""
     namespace = remote["namespace"]
-    site_cm = remote_store.get(ObjRef("v1", "ConfigMap", namespace, layout.V1_SITE_CONFIGMAP))
+    site_cm = remote_store.get(layout.ObjRef("v1", "ConfigMap", namespace, layout.V1_SITE_CONFIGMAP))
     if not site_cm or not (site_cm.get("metadata") or {}).get("uid"):
         raise pki.PkiError("remote", "Skupper v1 site %s: ConfigMap %s/%s not found on %s. A v1 token names its origin by that "
                            "ConfigMap's UID (without it every later `skupper link create` on this site fails with 'A secret has no "
                            "author.'): install Skupper v1 on site %s first (skupper init)" % (
                                remote["site_name"], namespace, layout.V1_SITE_CONFIGMAP, remote_store.description, remote["site_name"]))
-    internal = remote_store.get(ObjRef("v1", "ConfigMap", namespace, layout.V1_INTERNAL_CONFIGMAP))
+    internal = remote_store.get(layout.ObjRef("v1", "ConfigMap", namespace, layout.V1_INTERNAL_CONFIGMAP))
     version = layout.v1_site_version(((internal or {}).get("data") or {}).get(layout.V1_ROUTER_CONFIG_KEY))
     if not version:
         raise pki.PkiError("remote", "Skupper v1 site %s: no router version in ConfigMap %s/%s (%s) on %s; `skupper link create` "
@@ -246,15 +225,9 @@ def _combine(secret_result, link_result):
 
 
 def _delete_link(store, namespace, name, check_mode):
-    ref = ObjRef("skupper.io/v2alpha1", "Link", namespace, name)
-    existing = store.get(ref)
-    if not existing:
-        return {"changed": False, "action": "unchanged", "reasons": ["absent: Link %s/%s does not exist" % (namespace, name)]}
-    if not layout.is_ours(existing):
-        return {"changed": False, "action": "foreign", "reasons": ["foreign: Link %s/%s is not managed by skupper.tls; not deleted" % (namespace, name)]}
-    if not check_mode:
-        store.delete(ref, resource_version=(existing.get("metadata") or {}).get("resourceVersion"))
-    return {"changed": True, "action": "deleted", "reasons": ["absent: deleting Link %s/%s (state: absent)" % (namespace, name)]}
+    result = engine.delete(store, layout.ObjRef("skupper.io/v2alpha1", "Link", namespace, name), "Link %s/%s" % (namespace, name), check_mode)
+    result.pop("diff", None)
+    return result
 
 
 def ensure_link(rt, params):
@@ -291,14 +264,9 @@ def ensure_link(rt, params):
         token_labels, annotations = v1_token_metadata(remote_store, remote, endpoints, params["cost"])
         labels.update(token_labels)
     req = common.request(dict(spec_params, labels=labels, annotations=annotations), secret_type=layout.TYPE_TLS)
-    try:
-        issuer, trust = common.issuer_from_secret(remote_store, remote["namespace"], remote["ca_secret"], field="remote.ca_secret")
-    except common.CaMissing as exc:
-        if not rt.check_mode:
-            raise
-        secret_result = common.predict_without_ca(local, req, spec, exc.label)
-    else:
-        secret_result = engine.ensure(local, req, common.leaf_material(spec, issuer, trust), rt.check_mode)
+    def signer():
+        return common.issuer_from_secret(remote_store, remote["namespace"], remote["ca_secret"], field="remote.ca_secret")
+    secret_result = engine.ensure(local, req, common.Leaf(spec, signer), rt.check_mode)
     link_result = None
     if v2:
         link = {"apiVersion": "skupper.io/v2alpha1", "kind": "Link",
@@ -409,10 +377,10 @@ def status_server_hosts(rt, params):
     namespace = params["namespace"]
     hosts = []
     if params["skupper_version"] == 2:
-        access = store.get(ObjRef("skupper.io/v2alpha1", "RouterAccess", namespace, layout.DEFAULT_ROUTER_ACCESS))
+        access = store.get(layout.ObjRef("skupper.io/v2alpha1", "RouterAccess", namespace, layout.DEFAULT_ROUTER_ACCESS))
         hosts = layout.endpoint_hosts(access) if access else []
         if not hosts:
-            site = store.get(ObjRef("skupper.io/v2alpha1", "Site", namespace, params["name"]))
+            site = store.get(layout.ObjRef("skupper.io/v2alpha1", "Site", namespace, params["name"]))
             hosts = layout.endpoint_hosts(site, groups=layout.router_groups(params["ha"])) if site else []
     return layout.site_server_hosts(namespace, hosts, params["skupper_version"], ha=params["ha"])
 

@@ -26,13 +26,12 @@ import secrets
 import stat
 
 from ansible_collections.skupper.tls.plugins.module_utils import validate
+from ansible_collections.skupper.tls.plugins.module_utils.layout import ObjRef  # noqa: F401 (re-exported: the key of every store)
 
 try:
     import yaml
 except ImportError:  # pragma: no cover - only the import sanity test runs without PyYAML
     yaml = None
-
-ObjRef = collections.namedtuple("ObjRef", ["api_version", "kind", "namespace", "name"])
 
 # kind -> (api path prefix, plural) for everything this collection reads or writes.
 KINDS = {
@@ -101,11 +100,11 @@ class Store(object):
         """Return the object, or None when it does not exist (a missing namespace is also None)."""
         raise NotImplementedError
 
-    def create(self, obj, dry_run=False):
+    def create(self, obj):
         """Create; return the stored object. Raises Conflict if the name is taken, NotFound if the namespace is missing."""
         raise NotImplementedError
 
-    def replace(self, obj, dry_run=False):
+    def replace(self, obj):
         """Replace (PUT) the whole object. ``obj['metadata']['resourceVersion']`` must be the one read; Conflict if stale."""
         raise NotImplementedError
 
@@ -744,24 +743,20 @@ class DirectoryStore(Store):
         with self._directory(parts, create=False) as fd:
             return None if fd is None else self._load(ref, fd, parts[2], self.path_of(ref))[0]
 
-    def create(self, obj, dry_run=False):
+    def create(self, obj):
         ref, parts = self._target(obj)
         new = normalize(obj)  # an invalid namespace or name fails here, so ``parts`` is set below
         path = self.path_of(ref)
-        with self._directory(parts, create=not dry_run) as fd:
-            if fd is None:
-                return new
+        with self._directory(parts, create=True) as fd:
             with self.files.locked(fd):
                 if self.files.exists(fd, parts[2]):
                     self.files.read(fd, parts[2], path, tighten=False)  # says why a link or special file cannot be used
                     raise _exists(ref)
-                if dry_run:
-                    return new
                 raw = _dump(new)
                 self.files.write(fd, parts[2], path, raw)
                 return self._with_version(new, _content_version(raw))
 
-    def replace(self, obj, dry_run=False):
+    def replace(self, obj):
         ref, parts = self._target(obj)
         if parts is None:
             normalize(obj)  # says why the namespace or name is invalid
@@ -778,8 +773,6 @@ class DirectoryStore(Store):
                 if wanted and wanted != version:
                     raise _stale(ref)
                 new = normalize(obj, old=current)
-                if dry_run:
-                    return self._with_version(new, version)
                 raw = _dump(new)
                 self.files.write(fd, parts[2], path, raw)
                 return self._with_version(new, _content_version(raw))

@@ -119,7 +119,7 @@ seealso:
   - module: skupper.tls.skupper_ca
   - module: skupper.tls.skupper_cert
 requirements:
-  - cryptography >= 41.0
+  - cryptography >= 42.0
   - kubernetes >= 24.2.0
 """
 

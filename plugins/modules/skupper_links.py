@@ -281,7 +281,7 @@ seealso:
   - module: skupper.tls.skupper_link
   - module: skupper.tls.skupper_site
 requirements:
-  - cryptography >= 41.0
+  - cryptography >= 42.0
   - kubernetes >= 24.2.0 (for O(target=kubernetes))
 """
 

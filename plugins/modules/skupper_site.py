@@ -292,7 +292,7 @@ seealso:
   - module: skupper.tls.skupper_cert
   - module: skupper.tls.skupper_links
 requirements:
-  - cryptography >= 41.0
+  - cryptography >= 42.0
   - kubernetes >= 24.2.0 (for O(target=kubernetes))
 """
 

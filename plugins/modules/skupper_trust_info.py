@@ -40,7 +40,7 @@ attributes:
 seealso:
   - module: skupper.tls.skupper_ca
 requirements:
-  - cryptography >= 41.0
+  - cryptography >= 42.0
   - kubernetes >= 24.2.0 (for Secrets on clusters)
 """
 

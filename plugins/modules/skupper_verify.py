@@ -184,7 +184,7 @@ seealso:
   - module: skupper.tls.skupper_cert
   - module: skupper.tls.skupper_link
 requirements:
-  - cryptography >= 41.0
+  - cryptography >= 42.0
   - kubernetes >= 24.2.0 (for a side with target V(kubernetes))
   - the C(openssl) command, for method V(openssl)
 """

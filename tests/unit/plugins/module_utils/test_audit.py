@@ -38,7 +38,9 @@ def pem(*certs):
 
 
 def secret(ns, name, data, ours=True, annotations=None):
-    obj = layout.build_secret(None, ns, name, layout.TYPE_TLS, data, annotations=annotations)
+    obj = layout.build_secret(None, ns, name, layout.TYPE_TLS, data)
+    if annotations:
+        obj["metadata"]["annotations"] = dict(annotations)   # as Skupper has them: build_secret never writes its controlled marker
     if not ours:
         obj["metadata"]["labels"].pop(layout.MANAGED_BY)
     return obj

@@ -86,6 +86,7 @@ def test_missing_kubernetes_library_fails_the_module(monkeypatch, tmp_path):
 @pytest.mark.parametrize("error, expected", [
     (pki.PkiError("hosts", "bad"), "Invalid input: hosts: bad. Nothing was written."),
     (engine.EngineError("conflict", action="failed", reasons=["conflict"]), "conflict"),
+    (engine.EngineError("2 of 2 handshakes failed", changed=False, ok=False), "2 of 2 handshakes failed"),   # skupper_verify's result
     (StoreError("cannot reach"), "cannot reach"),
 ])
 def test_run_turns_known_errors_into_failures(error, expected):

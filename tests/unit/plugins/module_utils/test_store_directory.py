@@ -138,8 +138,6 @@ def test_create_validates_like_the_api_server(store, tmp_path, obj, message):
     with pytest.raises(Invalid) as err:
         store.create(obj)
     assert str(err.value).startswith(message)
-    with pytest.raises(Invalid):
-        store.create(obj, dry_run=True)
     assert not [path for path in tmp_path.rglob("*") if path.is_file()]
 
 
@@ -185,21 +183,6 @@ def test_immutable_secret_data(store):
 def test_string_data_is_folded_into_data(store):
     created = store.create({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s", "namespace": "contract"}, "stringData": {"a": "hi"}})
     assert created["data"] == {"a": "aGk="} and "stringData" not in created
-
-
-def test_dry_run_writes_nothing(store, tmp_path):
-    result = store.create(secret(), dry_run=True)
-    assert result["data"]["tls.key"] == "S0VZ" and "resourceVersion" not in result["metadata"]
-    assert not (tmp_path / "out").exists()
-    current = store.create(secret())
-    before = (tmp_path / "out" / "contract" / "skupper-site-ca.yaml").read_bytes()
-    planned = store.replace(secret(data={"tls.crt": "Qw==", "tls.key": "Qw=="}, resourceVersion=current["metadata"]["resourceVersion"]), dry_run=True)
-    assert planned["data"]["tls.crt"] == "Qw=="
-    assert (tmp_path / "out" / "contract" / "skupper-site-ca.yaml").read_bytes() == before
-    with pytest.raises(Conflict):
-        store.create(secret(), dry_run=True)
-    with pytest.raises(Conflict):
-        store.replace(secret(resourceVersion="0000"), dry_run=True)
 
 
 def test_delete(store):
