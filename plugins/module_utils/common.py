@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime
 
-from ansible_collections.skupper.tls.plugins.module_utils import engine, layout, pki, policy, rotation
+from ansible_collections.skupper.tls.plugins.module_utils import engine, layout, pki, policy, rotation, validate
 
 KEY_SIZE_DEFAULT = {"rsa": 2048, "ecdsa": 256}
 
@@ -19,8 +19,8 @@ def copy_source(rt, params, field="copy_from"):
     """``(label, decoded data)`` of the Secret ``params[field]`` points at; CaMissing when it does not exist (yet)."""
     src = params[field]
     namespace = src.get("namespace") or params["namespace"]
-    layout.validate_name(src["name"], field + ".name")
-    layout.validate_namespace(namespace, field + ".namespace")
+    validate.k8s_name(src["name"], field + ".name")
+    validate.namespace(namespace, field + ".namespace")
     store = rt.side_store(params, src, field + ".")
     label = "%s/%s" % (namespace, src["name"])
     obj = store.get(layout.secret_ref(namespace, src["name"]))
@@ -170,25 +170,18 @@ def key_spec(params):
     return spec
 
 
-def cert_spec(params, common_name, hosts=(), usage="both", is_ca=False):
-    """A validated CertSpec from module parameters; PkiError names the bad field."""
-    validity, renew = params["validity_days"], params["renew_before_days"]
-    if validity is None or validity < 1:
-        raise pki.PkiError("validity_days", "must be at least 1, got %r" % (validity,))
-    if renew is None or renew < 0:
-        raise pki.PkiError("renew_before_days", "must be 0 or more, got %r" % (renew,))
-    if validity <= renew:
-        raise pki.PkiError("validity_days", "%d must be greater than renew_before_days (%d): the certificate would be due for renewal "
-                                            "as soon as it is issued" % (validity, renew))
-    spec = pki.CertSpec(common_name=common_name, hosts=pki.validate_hosts(hosts or ()), usage=usage, is_ca=is_ca,
-                        validity=datetime.timedelta(days=validity), renew_before=datetime.timedelta(days=renew), key=key_spec(params))
-    spec.validate()
-    return spec
+def cert_spec(params, common_name, hosts=(), usage="both", is_ca=False, fields=None):
+    """A validated CertSpec from module parameters; the ValidationError names the option (``fields`` maps CertSpec
+    attributes to option names when they differ: ``subject`` for a CA's common name)."""
+    validity, renew = validate.lifetime(params["validity_days"], params["renew_before_days"])
+    spec = pki.CertSpec(common_name=common_name, hosts=hosts or (), usage=usage, is_ca=is_ca,
+                        validity=validity, renew_before=renew, key=key_spec(params))
+    return spec.validate(fields)
 
 
 def request(params, secret_type=layout.TYPE_TLS, extra_data=None):
-    layout.validate_name(params["name"], "name")
-    layout.validate_namespace(params["namespace"])
+    validate.k8s_name(params["name"], "name")
+    validate.namespace(params["namespace"])
     layout.validate_metadata(params["labels"], params["annotations"])
     return engine.Request(namespace=params["namespace"], name=params["name"], secret_type=secret_type,
                           labels=dict(params["labels"]), annotations=dict(params["annotations"]),
@@ -196,11 +189,14 @@ def request(params, secret_type=layout.TYPE_TLS, extra_data=None):
 
 
 def load_issuer(params, cert_field, key_field, chain_field):
-    """An Issuer from PEM options, each problem reported under its own option name."""
-    pki.load_certificates(params[cert_field], field=cert_field)
-    pki.load_private_key(params[key_field], field=key_field)
+    """An Issuer from PEM options, each problem reported under its own option name: certificates only in the
+    certificate options (a pasted key is refused, never echoed), exactly one key, and a CA able to sign now (a CA
+    certificate, not expired, not before its start, RSA of at least 2048 bits or a P-256/384/521 key)."""
+    validate.ca_certificate(params[cert_field], cert_field, key_field=key_field)
+    pki.load_certificates(params[cert_field], field=cert_field, key_field=key_field)
+    pki.load_private_key(params[key_field], field=key_field, cert_field=cert_field)
     if params.get(chain_field):
-        pki.load_certificates(params[chain_field], field=chain_field)
+        pki.load_certificates(params[chain_field], field=chain_field, key_field=key_field)
     return pki.Issuer.load(params[cert_field], params[key_field], chain_pem=params.get(chain_field) or None, field=cert_field)
 
 
@@ -215,7 +211,7 @@ CaMissing = engine.CaMissing
 
 def issuer_from_secret(store, namespace, name, field="ca_secret"):
     """(Issuer, trust bundle PEM) read from a CA Secret (ours or not)."""
-    layout.validate_name(name, field)
+    validate.k8s_name(name, field)
     obj = store.get(layout.secret_ref(namespace, name))
     if not obj:
         raise CaMissing("%s: CA Secret %s/%s not found on %s; create it first (skupper.tls.skupper_ca)" % (field, namespace, name, store.description),
@@ -225,5 +221,6 @@ def issuer_from_secret(store, namespace, name, field="ca_secret"):
         raise pki.PkiError(field, "CA Secret %s/%s has no %s; it cannot sign" % (
             namespace, name, " and ".join(k for k in (layout.TLS_CRT, layout.TLS_KEY) if not data.get(k))))
     issuer = pki.Issuer.load(data[layout.TLS_CRT], data[layout.TLS_KEY], field="%s %s/%s" % (field, namespace, name))
+    validate.ca_certificate(data[layout.TLS_CRT], "%s %s/%s" % (field, namespace, name))
     bundle = data.get(layout.CA_CRT) or pki.certs_to_pem([issuer.cert])
     return issuer, bundle

@@ -105,8 +105,8 @@ def handshake(server, client, host, method="python", timeout=DEFAULT_TIMEOUT):
 
 def _check_host(host):
     try:
-        return pki.validate_hosts([host], field="host")[0]
-    except pki.PkiError as exc:
+        return validate.host(host, "host")
+    except validate.ValidationError as exc:
         raise HandshakeError(str(exc))
 
 

@@ -104,6 +104,20 @@ def resolve_auth(params, use_env=True, env=None):
     return auth
 
 
+def api_location(url):
+    """The canonical form of an API server URL (scheme and host lower-cased, default port explicit, no trailing
+    slash), so that two contexts or two spellings of one cluster compare equal."""
+    from urllib.parse import urlsplit  # pylint: disable=import-outside-toplevel
+
+    try:
+        parts = urlsplit(url)
+        port = parts.port or {"https": 443, "http": 80}.get(parts.scheme.lower())
+        host = (parts.hostname or "").lower()
+    except ValueError:
+        return url
+    return "%s://%s:%s%s" % (parts.scheme.lower(), "[%s]" % host if ":" in host else host, port, parts.path.rstrip("/"))
+
+
 def sensitive_values(params):
     """Credential strings inside a dict ``kubeconfig`` parameter, for ``module.no_log_values``."""
     found = set()
@@ -252,6 +266,7 @@ class KubeStore(Store):
         self.backoff_cap = backoff_cap
         self.context = context
         self.description = "cluster %s" % self.host + (" (context %s)" % context if context else "")
+        self.location = ("kubernetes", api_location(self.host))
         self.last_attempts = 0  # attempts made by the last request, for diagnostics
 
     @classmethod

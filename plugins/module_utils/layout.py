@@ -23,6 +23,8 @@ import copy
 import json
 import re
 
+from ansible_collections.skupper.tls.plugins.module_utils import validate
+
 MANAGED_BY = "app.kubernetes.io/managed-by"
 OWNER = "skupper.tls"
 SKUPPER_CONTROLLED = "internal.skupper.io/controlled"
@@ -43,51 +45,32 @@ TYPE_OPAQUE = "Opaque"
 # CA Secrets Skupper itself signs with: its controller parses their key as PKCS#1 RSA only.
 SKUPPER_SIGNING_CAS = ("skupper-site-ca", "skupper-local-ca", "skupper-service-ca")
 
-_NAME_RE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
-_LABEL_VALUE_RE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
-_QUALIFIED_NAME_RE = re.compile(r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$")
+class LayoutError(validate.ValidationError):
+    """Bad input about names or metadata; ``str()`` is ``"<field>: <message>"`` (a ValidationError, so every boundary
+    that reports bad input reports it the same way)."""
 
-
-class LayoutError(ValueError):
-    """Bad input about names or metadata; ``str()`` names the field and the value."""
+    def __init__(self, message):
+        ValueError.__init__(self, message)  # pylint: disable=non-parent-init-called
+        field, _sep, rest = message.partition(": ")
+        self.field, self.message, self.problem = field, rest or message, rest or message
+        self.value, self.allowed, self.secret = None, None, False
 
 
 def secret_ref(namespace, name):
     return ObjRef("v1", "Secret", namespace, name)
 
 
-def validate_name(value, field):
-    """A Kubernetes object name: an RFC 1123 subdomain of at most 253 characters."""
-    if not isinstance(value, str) or not value:
-        raise LayoutError("%s: must be a non-empty string, got %r" % (field, value))
-    if len(value) > 253 or not _NAME_RE.match(value):
-        raise LayoutError(
-            "%s: %r is not a valid Kubernetes name (lower-case RFC 1123 subdomain: [a-z0-9]([-a-z0-9]*[a-z0-9])? separated by '.', "
-            "at most 253 characters)" % (field, value))
-    return value
-
-
-def validate_namespace(value, field="namespace"):
-    if not isinstance(value, str) or not value or len(value) > 63 or "." in value or not _NAME_RE.match(value):
-        raise LayoutError("%s: %r is not a valid namespace name (RFC 1123 label: [a-z0-9]([-a-z0-9]*[a-z0-9])?, at most 63 characters)"
-                          % (field, value))
-    return value
-
-
-def validate_metadata(labels, annotations):
-    """Labels and annotations the user asked for; label values follow Kubernetes' rules."""
-    for kind, mapping in (("labels", labels), ("annotations", annotations)):
-        for key, value in (mapping or {}).items():
-            if not _QUALIFIED_NAME_RE.match(key or "") or len(key.split("/")[-1]) > 63:
-                raise LayoutError("%s: %r is not a valid key (optional DNS prefix + '/' + name of at most 63 characters)" % (kind, key))
-            if not isinstance(value, str):
-                raise LayoutError("%s: value of %r must be a string, got %r" % (kind, key, value))
-            if kind == "labels" and (len(value) > 63 or not _LABEL_VALUE_RE.match(value)):
-                raise LayoutError("labels: value %r of %r is not a valid label value" % (value, key))
+def validate_metadata(labels, annotations, fields=("labels", "annotations")):
+    """Labels and annotations the user asked for (Kubernetes' rules, validate.labels/annotations), plus ours: the
+    managed-by label is how skupper.tls marks what it owns, and Skupper's controlled annotation is never set."""
+    validate.labels(labels, fields[0])
+    validate.annotations(annotations, fields[1])
     if (labels or {}).get(MANAGED_BY, OWNER) != OWNER:
-        raise LayoutError("labels: %s is how skupper.tls marks what it owns; it cannot be set to %r" % (MANAGED_BY, labels[MANAGED_BY]))
+        raise validate.ValidationError("%s[%s]" % (fields[0], MANAGED_BY), labels[MANAGED_BY], "cannot be set: it is how skupper.tls marks what it owns",
+                                       "%r or unset" % OWNER)
     if SKUPPER_CONTROLLED in (annotations or {}):
-        raise LayoutError("annotations: %s would make Skupper regenerate this Secret and overwrite it; it is never set" % SKUPPER_CONTROLLED)
+        raise validate.ValidationError(fields[1], SKUPPER_CONTROLLED, "would make Skupper regenerate this Secret and overwrite it; it is never set",
+                                       "any annotation but %s" % SKUPPER_CONTROLLED)
 
 
 def is_ours(obj):
@@ -256,8 +239,8 @@ def site_server_hosts(namespace, endpoint_hosts, version=2, ha=False, router_acc
     only names the in-cluster Service, so every link from another cluster fails the router's
     hostname check (v1 refuses too: ``Failed to resolve SANs``, router_create.go line 1418).
     """
-    validate_namespace(namespace)
-    hosts = [str(h).strip() for h in endpoint_hosts or [] if h and str(h).strip()]
+    validate.namespace(namespace)
+    hosts = [h for h in endpoint_hosts or [] if h]   # exactly as given: validate.hosts checks them where they are written
     if require_endpoints and not hosts:
         raise EndpointsUnknown(
             "%s in %s: no endpoint host is known (no skupper_external_hosts, and the Site/RouterAccess %s status has no endpoints yet); "
@@ -429,7 +412,7 @@ def v1_connect_json(namespace):
     Sources: pkg/utils/configs/config.go ``ConnectJson`` lines 3-18; client/router_update.go line 424;
     api/types/types.go ``QualifiedServiceName`` line 842 (tag 1.9.6).
     """
-    validate_namespace(namespace)
+    validate.namespace(namespace)
     return (V1_CONNECT_JSON_TEMPLATE % ("skupper-router-local.%s.svc.cluster.local" % namespace)).encode("ascii")
 
 
@@ -519,9 +502,9 @@ def v1_service_secret_name(service):
     and it deletes that Secret when the service goes away. Source: pkg/kube/qdr/tls_handler.go
     ``EnableTlsSupport``, ``DisableTlsSupport``, ``isGeneratedBySkupper`` line 179 (tag 1.9.6).
     """
-    validate_name(service, "service name")
+    validate.k8s_name(service, "service name")
     name = "skupper-service-tls-%s" % service
-    return validate_name(name, "service Secret name")
+    return validate.k8s_name(name, "service Secret name")
 
 
 def v1_service_name_problem(secret_name):

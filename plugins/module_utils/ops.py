@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime
 import json
 
-from ansible_collections.skupper.tls.plugins.module_utils import args, bundle, common, engine, layout, pki, rotation
+from ansible_collections.skupper.tls.plugins.module_utils import args, bundle, common, engine, layout, pki, rotation, validate
 
 CERT_RESERVED_KEYS = (layout.TLS_CRT, layout.TLS_KEY, layout.CA_CRT, layout.NEXT_CRT, layout.NEXT_KEY, layout.PREV_CRT)
 LINK_ORDER = ["created", "adopted", "reissued", "updated_trust", "updated", "deleted", "foreign", "unchanged"]
@@ -33,10 +33,8 @@ def ca_material(rt, params):
         return common.Copied(lambda: common.copy_source(rt, params), "copy_from", ca=True)
     if params.get("certificate_content"):
         issuer = common.load_issuer(params, "certificate_content", "private_key_content", "chain_content")
-        facts = pki.facts(issuer.cert)
+        facts = pki.facts(issuer.cert)   # common.load_issuer refused an expired, not yet valid or weak CA
         now = datetime.datetime.now(datetime.timezone.utc)
-        if pki.not_after(issuer.cert) <= now:
-            raise pki.PkiError("certificate_content", "the CA certificate %r expired on %s" % (facts["common_name"], facts["not_after"]))
         if pki.not_after(issuer.cert) - now <= datetime.timedelta(days=params["renew_before_days"]):
             rt.warn("the given CA %r expires on %s, within renew_before_days (%d): replace it (see the rotation playbook)"
                     % (facts["common_name"], facts["not_after"], params["renew_before_days"]))
@@ -45,7 +43,8 @@ def ca_material(rt, params):
                             renew_before=datetime.timedelta(0), key=pki.key_spec_of(issuer.key))
         return common.ImportedCa(issuer, spec, v1)
     subject = params.get("subject") or layout.default_ca_subject(params["name"], params["skupper_version"], params.get("site_name"))
-    return common.GeneratedCa(common.cert_spec(params, subject, is_ca=True), v1)
+    cn_field = "subject" if params.get("subject") else ("site_name" if subject != params["name"] else "name")
+    return common.GeneratedCa(common.cert_spec(params, subject, is_ca=True, fields={"common_name": cn_field}), v1)
 
 
 def _warn_signing_key(rt, params, mat):
@@ -65,6 +64,8 @@ def _warn_signing_key(rt, params, mat):
 
 def ensure_ca(rt, params):
     req = common.request(params)
+    if params.get("site_name") is not None:
+        validate.site_name(params["site_name"], "site_name")
     if params["state"] == "absent":
         return engine.ensure_absent(rt.store(params), req.namespace, req.name, rt.check_mode)
     mat = ca_material(rt, params)
@@ -97,7 +98,7 @@ def _issuer_and_bundle(rt, params, store):
         issuer = common.load_issuer(params, "ca_certificate_content", "ca_private_key_content", "ca_chain_content")
         return issuer, issuer.bundle_pem()
     ca_namespace = params.get("ca_namespace") or params["namespace"]
-    layout.validate_namespace(ca_namespace, "ca_namespace")
+    validate.namespace(ca_namespace, "ca_namespace")
     ca_store = rt.side_store(params, params["ca_cluster"], "ca_cluster.") if params.get("ca_cluster") else store
     return common.issuer_from_secret(ca_store, ca_namespace, params["ca_secret"])
 
@@ -124,7 +125,8 @@ def ensure_cert(rt, params):
                 return data.get(layout.CA_CRT) or data.get(layout.TLS_CRT), None
             return engine.ensure(store, req, common.TrustOnly(trust), rt.check_mode)
         return engine.ensure(store, req, common.Copied(source, "copy_from"), rt.check_mode)
-    spec = common.cert_spec(params, params.get("common_name") or params["name"], hosts=params["hosts"], usage=params["usage"])
+    spec = common.cert_spec(params, params.get("common_name") or params["name"], hosts=params["hosts"], usage=params["usage"],
+                            fields={"common_name": "common_name" if params.get("common_name") else "name"})
 
     def signer():
         return _issuer_and_bundle(rt, params, store)
@@ -140,19 +142,24 @@ def ensure_cert(rt, params):
 # Link
 
 
+ENDPOINT_NAMES = ("inter-router", "edge")
+
+
 def check_endpoints(endpoints, field="endpoints"):
+    """Endpoints as the Link CRD stores them, each value exactly as given and validated (validate.py): name
+    inter-router or edge, host an IP address or DNS name, port an ASCII digit string 1-65535, optional group."""
+    if not isinstance(endpoints, list):
+        raise validate.ValidationError(field, endpoints, "is not a list", "a list of {name, host, port[, group]}")
     out = []
     for index, ep in enumerate(endpoints):
         where = "%s[%d]" % (field, index)
-        port = ep.get("port")
-        if not isinstance(port, str):
-            raise pki.PkiError(where + ".port", "must be a string such as \"55671\" (the Link CRD types port as string), got %s %r"
-                               % (type(port).__name__, port))
-        if not (port.isascii() and port.isdigit()) or not 0 < int(port) < 65536:
-            raise pki.PkiError(where + ".port", "%r is not a port number" % port)
-        pki.validate_hosts([ep.get("host")], field=where + ".host")
-        if ep.get("name") not in ("inter-router", "edge"):
-            raise pki.PkiError(where + ".name", "must be inter-router or edge, got %r" % ep.get("name"))
+        if not isinstance(ep, dict):
+            raise validate.ValidationError(where, ep, "is not a mapping", "a mapping {name, host, port[, group]}")
+        validate.choice(ep.get("name"), where + ".name", ENDPOINT_NAMES)
+        validate.host(ep.get("host"), where + ".host", wildcard=False)
+        validate.port(ep.get("port"), where + ".port")
+        if ep.get("group") is not None:
+            validate.k8s_name(ep["group"], where + ".group", "group name")
         out.append(dict((k, ep[k]) for k in ("name", "host", "port", "group") if ep.get(k)))
     return out
 
@@ -233,20 +240,29 @@ def _delete_link(store, namespace, name, check_mode):
 def ensure_link(rt, params):
     remote = params["remote"]
     v2 = params["skupper_version"] == 2
-    layout.validate_namespace(params["namespace"])
-    layout.validate_namespace(remote["namespace"], "remote.namespace")
+    validate.namespace(params["namespace"])
+    validate.namespace(remote["namespace"], "remote.namespace")
+    validate.site_name(remote["site_name"], "remote.site_name")
+    if params.get("site_name") is not None:
+        validate.site_name(params["site_name"], "site_name")
     name = params.get("name") or "link-%s" % remote["site_name"]
     creds = params.get("tls_credentials") or ("link-%s" % remote["site_name"] if v2 else name)
-    layout.validate_name(name, "name")
-    layout.validate_name(creds, "tls_credentials")
-    if params["cost"] < 1:
-        raise pki.PkiError("cost", "must be 1 or more, got %d" % params["cost"])
+    validate.k8s_name(name, "name" if params.get("name") else "remote.site_name")
+    validate.k8s_name(creds, "tls_credentials" if params.get("tls_credentials") else "remote.site_name")
+    validate.integer(params["cost"], "cost", 1, validate.INT32_MAX)
+    if params.get("dest") is not None:
+        validate.file_path(params["dest"], "dest")
+    if params.get("common_name") is not None:
+        validate.common_name(params["common_name"])
     if params.get("dest"):
         local = rt.add_store(("dest", params["dest"]), bundle.BundleFileStore(params["dest"], params["namespace"], check_mode=rt.check_mode))
     else:
         local = rt.store(params)
     remote_store = rt.side_store(params, remote, "remote.")
-    same_place = not params.get("dest") and local.description == remote_store.description and remote["namespace"] == params["namespace"]
+    # The same place whatever the options that reach it (another context of the same cluster, another spelling of
+    # its URL, a symlinked directory): the stores' resolved locations and the namespace.
+    same_store = local.location is not None and local.location == remote_store.location or local.description == remote_store.description
+    same_place = not params.get("dest") and same_store and remote["namespace"] == params["namespace"]
     if same_place or params.get("site_name") == remote["site_name"]:
         raise pki.PkiError("remote", "site %s (namespace %s) cannot link to itself" % (remote["site_name"], remote["namespace"]))
     if params["state"] == "absent":
@@ -258,7 +274,8 @@ def ensure_link(rt, params):
         remote_store, remote["namespace"], remote["site_name"])
     _check_covered(remote_store, remote, endpoints, rt)
     spec_params = dict(params, name=creds, annotations={})
-    spec = common.cert_spec(spec_params, params.get("common_name") or params.get("site_name") or params["namespace"], usage="client")
+    spec = common.cert_spec(spec_params, params.get("common_name") or params.get("site_name") or params["namespace"], usage="client",
+                            fields={"common_name": "common_name" if params.get("common_name") else ("site_name" if params.get("site_name") else "namespace")})
     labels, annotations = dict(params["labels"]), {}
     if not v2:
         token_labels, annotations = v1_token_metadata(remote_store, remote, endpoints, params["cost"])

@@ -24,6 +24,7 @@ import re
 import secrets
 import traceback
 
+from ansible_collections.skupper.tls.plugins.module_utils import validate
 from ansible_collections.skupper.tls.plugins.module_utils.validate import ip_of  # the one "is this an IP" rule
 
 try:
@@ -54,18 +55,24 @@ USAGE_EKUS = {
     "client": ("clientAuth",),
 }
 
-_LABEL_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")
 _CURVE_SIZES = {"secp256r1": 256, "secp384r1": 384, "secp521r1": 521}
 _TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 
 
-class PkiError(ValueError):
-    """A problem with PKI input, tied to the option (``field``) it came from."""
+class PkiError(validate.ValidationError):
+    """A problem with PKI input, tied to the option (``field``) it came from (a ValidationError: every boundary
+    reports it as bad input). Messages never quote PEM or key text."""
 
     def __init__(self, field, message):
-        super().__init__("%s: %s" % (field, message))
+        ValueError.__init__(self, "%s: %s" % (field, message))  # pylint: disable=non-parent-init-called
         self.field = field
-        self.message = message
+        self.message = self.problem = message
+        self.value, self.allowed, self.secret = None, None, False
+
+    @classmethod
+    def of(cls, exc):
+        """A ValidationError from validate.py as a PkiError (same field and message; the value is never shown)."""
+        return cls(exc.field, exc.message)
 
 
 def _require_cryptography():
@@ -145,10 +152,14 @@ def pem_key_label(pem):
     return match.group(1).decode("ascii") if match else None
 
 
-def load_private_key(pem, field="private_key"):
-    """Parse an unencrypted PEM RSA or EC private key (bytes or str)."""
+def load_private_key(pem, field="private_key", cert_field=None):
+    """Parse an unencrypted PEM RSA or EC private key (bytes or str): exactly one key block and nothing else."""
     _require_cryptography()
     data = _to_bytes(pem, field, "private key")
+    try:
+        validate.pem_private_key(data, field, cert_field=cert_field)
+    except validate.ValidationError as exc:
+        raise PkiError.of(exc) from None
     if pem_key_label(data) == "ENCRYPTED PRIVATE KEY" or b"Proc-Type: 4,ENCRYPTED" in data:
         raise PkiError(field, "the private key is encrypted; an unencrypted PEM key is required")
     try:
@@ -199,12 +210,15 @@ def key_matches(cert, key):
 # --------------------------------------------------------------------------- certificates I/O
 
 
-def load_certificates(pem, field="certificate"):
-    """All PEM certificates in ``pem`` (bytes or str), in order."""
+def load_certificates(pem, field="certificate", key_field=None):
+    """All PEM certificates in ``pem`` (bytes or str), in order. Only CERTIFICATE blocks: a private key (or any other
+    block) is refused, so a key pasted into a certificate option is never treated, returned or shown as public."""
     _require_cryptography()
     data = _to_bytes(pem, field, "certificate")
-    if b"-----BEGIN CERTIFICATE-----" not in data:
-        raise PkiError(field, "no PEM certificate found (expected a '-----BEGIN CERTIFICATE-----' block)")
+    try:
+        validate.pem_certificates(data, field, key_field=key_field)
+    except validate.ValidationError as exc:
+        raise PkiError.of(exc) from None
     try:
         certs = x509.load_pem_x509_certificates(data)
     except ValueError as exc:
@@ -221,58 +235,6 @@ def certs_to_pem(certs):
 
 
 # --------------------------------------------------------------------------- hosts
-
-
-def _dns_problem(name):
-    """Why ``name`` is not an RFC 1123 host name (optionally ``*.`` wildcard), or None."""
-    if name.startswith("*."):
-        name = name[2:]
-    if len(name) > 253:
-        return "name is %d characters long, at most 253 allowed" % len(name)
-    labels = name.split(".")
-    for label in labels:
-        if not label:
-            return "empty label"
-        if len(label) > 63:
-            return "label '%s...' is %d characters long, at most 63 allowed" % (label[:16], len(label))
-        if label.startswith("-") or label.endswith("-"):
-            return "label '%s' starts or ends with '-'" % label
-        if not _LABEL_RE.match(label):
-            return "label '%s' has characters outside a-z, 0-9 and '-'" % label
-    if labels[-1].isdigit():
-        return "all-numeric top-level label '%s' (not a valid IP address either)" % labels[-1]
-    return None
-
-
-def validate_hosts(hosts, field="hosts"):
-    """Stripped, de-duplicated hosts (order kept); IP addresses in canonical form.
-
-    Each host must be an IPv4/IPv6 address or an RFC 1123 DNS name (a leading ``*.``
-    wildcard is allowed).
-    """
-    if hosts is None:
-        return ()
-    if isinstance(hosts, (str, bytes)) or not isinstance(hosts, (list, tuple)):
-        raise PkiError(field, "must be a list of host names or IP addresses, got %s" % type(hosts).__name__)
-    result = []
-    for pos, raw in enumerate(hosts):
-        if not isinstance(raw, str):
-            raise PkiError(field, "item %d (%r) must be a string" % (pos, raw))
-        host = raw.strip()
-        if not host:
-            raise PkiError(field, "item %d is empty" % pos)
-        addr = ip_of(host)
-        if addr is not None:
-            if getattr(addr, "scope_id", None):
-                raise PkiError(field, "item %d '%s': IPv6 zone identifiers are not allowed" % (pos, raw))
-            host = str(addr)
-        else:
-            problem = _dns_problem(host)
-            if problem:
-                raise PkiError(field, "item %d '%s' is neither an IP address nor a valid DNS name: %s" % (pos, raw, problem))
-        if host not in result:
-            result.append(host)
-    return tuple(result)
 
 
 def wanted_sans(hosts):
@@ -301,26 +263,33 @@ class CertSpec:
         if isinstance(self.hosts, list):
             object.__setattr__(self, "hosts", tuple(self.hosts))
 
-    def validate(self):
-        """Raise PkiError on a bad field; return a normalized copy (validated hosts)."""
-        if not isinstance(self.common_name, str) or not self.common_name.strip():
-            raise PkiError("common_name", "must be a non-empty string")
-        if len(self.common_name) > MAX_CN_LENGTH:
-            raise PkiError("common_name", "is %d characters long, at most %d allowed" % (len(self.common_name), MAX_CN_LENGTH))
+    def validate(self, fields=None):
+        """Raise a ValidationError naming the option (``fields`` maps attribute -> option name) on a bad field; return
+        a copy with validated hosts. Lifetimes are bounded by what ``datetime`` and X.509 can carry (9999-12-31)."""
+        fields = dict({"common_name": "common_name", "hosts": "hosts", "validity": "validity_days",
+                       "renew_before": "renew_before_days"}, **(fields or {}))
+        try:
+            validate.common_name(self.common_name, fields["common_name"])
+            hosts = validate.hosts(self.hosts, fields["hosts"])
+        except validate.ValidationError as exc:
+            raise PkiError.of(exc) from None
         if self.usage not in USAGES:
             raise PkiError("usage", "got '%s'; expected one of %s" % (self.usage, _choices(USAGES)))
         for name in ("validity", "renew_before"):
             if not isinstance(getattr(self, name), datetime.timedelta):
-                raise PkiError(name, "must be a duration (datetime.timedelta), got %s" % type(getattr(self, name)).__name__)
+                raise PkiError(fields[name], "must be a duration (datetime.timedelta), got %s" % type(getattr(self, name)).__name__)
         if self.renew_before < datetime.timedelta(0):
-            raise PkiError("renew_before", "must not be negative, got %s" % format_duration(self.renew_before))
+            raise PkiError(fields["renew_before"], "must not be negative, got %s" % format_duration(self.renew_before))
         if self.validity <= self.renew_before:
-            raise PkiError("validity", "validity %s must be longer than renew_before %s"
+            raise PkiError(fields["validity"], "validity %s must be longer than renew_before %s"
                            % (format_duration(self.validity), format_duration(self.renew_before)))
+        if self.validity > validate.LATEST - utcnow():
+            raise PkiError(fields["validity"], "%s would end after 9999-12-31, the last date a certificate can carry; at most %d days"
+                           % (format_duration(self.validity), validate.max_days()))
         if not isinstance(self.key, KeySpec):
             raise PkiError("key_type", "key must be a KeySpec")
         self.key.validate()
-        return dataclasses.replace(self, hosts=validate_hosts(self.hosts))
+        return dataclasses.replace(self, hosts=hosts)
 
 
 def format_duration(delta):
@@ -600,6 +569,14 @@ def _random_serial():
     return serial
 
 
+def leaf_end(start, validity, issuer=None):
+    """When a certificate issued at ``start`` for ``validity`` ends: never after its issuer (a certificate cannot
+    outlive the CA that signed it; verifiers refuse it from then on). Whether the issuer may sign at all (expired,
+    not yet valid) is checked where it is loaded (validate.ca_certificate in common.py)."""
+    end = start + validity
+    return end if issuer is None else min(end, not_after(issuer.cert))
+
+
 def issue(spec, issuer=None, key=None, now=None):
     """Issue a certificate for ``spec``; return ``(cert, key)``.
 
@@ -614,6 +591,7 @@ def issue(spec, issuer=None, key=None, now=None):
     if key is None:
         key = generate_key(spec.key)
     start = to_utc(now or utcnow()).replace(microsecond=0)
+    end = leaf_end(start, spec.validity, issuer)
     public = key.public_key()
     ski = x509.SubjectKeyIdentifier.from_public_key(public)
 
@@ -624,7 +602,7 @@ def issue(spec, issuer=None, key=None, now=None):
         .public_key(public)
         .serial_number(_random_serial())
         .not_valid_before(start)
-        .not_valid_after(start + spec.validity)
+        .not_valid_after(end)
         .add_extension(
             x509.KeyUsage(
                 digital_signature=True, content_commitment=False, key_encipherment=True, data_encipherment=False,

@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import json
 import os
+import traceback
 
 from ansible.module_utils.basic import missing_required_lib
 
-from ansible_collections.skupper.tls.plugins.module_utils import args, engine, layout, pki
+from ansible_collections.skupper.tls.plugins.module_utils import args, engine, pki, validate
 from ansible_collections.skupper.tls.plugins.module_utils.store import DirectoryStore, StoreError
 
 AUTH_KEYS = frozenset(args.auth_argument_spec()) | {"target", "directory"}
@@ -107,20 +108,34 @@ class MissingLibrary(Exception):
 
 
 def run(module, operation, env=None):
-    """Call ``operation(runtime, module.params)`` and exit the module with its result; known errors fail with their message."""
+    """Call ``operation(runtime, module.params)`` and exit the module with its result.
+
+    The one boundary where exceptions become ``fail_json``: bad input (every ``validate.ValidationError``, which
+    ``PkiError`` and ``LayoutError`` are) as ``Invalid input: <field>: ... Nothing was written.``, store and engine
+    errors with their message, anything else as an unexpected error. Every message and traceback is scrubbed of PEM
+    blocks and long base64 runs (``validate.scrub``) before it leaves; ``no_log`` values are removed by the module.
+    """
     if not pki.HAS_CRYPTOGRAPHY:
         module.fail_json(msg=missing_required_lib("cryptography"), exception=pki.CRYPTOGRAPHY_IMPORT_ERROR)
     runtime = Runtime(module, env=env)
+    failure = None
     try:
         result = operation(runtime, module.params)
     except MissingLibrary as exc:
-        module.fail_json(msg=missing_required_lib(exc.name), exception=exc.trace)
-    except (pki.PkiError, layout.LayoutError) as exc:
-        module.fail_json(msg="Invalid input: %s. Nothing was written." % exc, changed=False)
+        failure = dict(msg=missing_required_lib(exc.name), exception=exc.trace)
+    except validate.ValidationError as exc:
+        failure = dict(msg="Invalid input: %s. Nothing was written." % validate.scrub(str(exc)), changed=False)
     except engine.EngineError as exc:
-        module.fail_json(msg=str(exc), **dict({"changed": False}, **exc.result))
+        failure = dict({"changed": False}, **exc.result)
+        failure["msg"] = validate.scrub(str(exc))
     except StoreError as exc:
-        module.fail_json(msg=str(exc), changed=False)
+        failure = dict(msg=validate.scrub(str(exc)), changed=False)
+    except Exception as exc:  # pylint: disable=broad-except
+        # A bug or a library's surprise: a failed result naming it, never a raw traceback with input in it.
+        failure = dict(msg="MODULE FAILURE: unexpected error: %s: %s" % (type(exc).__name__, validate.scrub(str(exc))),
+                       exception=validate.scrub(traceback.format_exc()))
+    if failure is not None:
+        module.fail_json(**failure)
     runtime.report(result)
     if not module._diff:
         result.pop("diff", None)

@@ -90,6 +90,10 @@ class Store(object):
 
     #: a short label for messages and results, e.g. "cluster https://1.2.3.4:6443" or "directory /srv/out"
     description = "store"
+    #: where the objects live, compared to tell whether two stores are the same place whatever the options that
+    #: reached them (two contexts of one cluster, a path and its symlink): ("kubernetes", canonical API URL) or
+    #: ("directory", resolved root). None when unknown.
+    location = None
     #: what the store repaired on its own (or would, in check mode) while reading and writing: file modes tightened,
     #: stale temporary files removed. Each is a user-facing sentence; a caller reports them as a change.
     repairs = ()
@@ -609,6 +613,7 @@ class DirectoryStore(Store):
             raise StoreError("directory: %s is not a directory path" % validate.show(root))
         self.root = os.path.realpath(os.path.abspath(os.path.expanduser(root)))
         self.description = "directory %s" % self.root
+        self.location = ("directory", self.root)
         self.files = SafeFiles(check_mode=check_mode)
         self.repairs = self.files.repairs
         self.warnings = self.files.warnings

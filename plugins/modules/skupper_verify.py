@@ -290,7 +290,7 @@ client:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.skupper.tls.plugins.module_utils import args, engine, handshake, layout, pki, runtime
+from ansible_collections.skupper.tls.plugins.module_utils import args, engine, handshake, layout, pki, runtime, validate
 from ansible_collections.skupper.tls.plugins.module_utils.store import ObjRef, StoreError
 
 V1_TOKEN_HOSTS = ("inter-router-host", "edge-host")
@@ -352,8 +352,8 @@ def link_hosts(store, namespace, name):
             raise Unusable("link: Secret %s/%s on %s has no %s annotation (not a connection token)" % (
                 namespace, name, store.description, " or ".join(V1_TOKEN_HOSTS)))
     try:
-        return list(pki.validate_hosts(hosts, field="link %s/%s endpoint hosts" % (namespace, name)))
-    except pki.PkiError as exc:
+        return list(validate.hosts(hosts, field="link %s/%s endpoint hosts" % (namespace, name)))
+    except validate.ValidationError as exc:
         raise Unusable(str(exc))
 
 
@@ -391,7 +391,7 @@ def load_material(rt, params, out):
         if client["cert"] and not server["ca"]:
             raise Unusable("%s has no ca.crt to verify the client certificate of %s with" % (label, clabel))
         return server, client
-    except (StoreError, pki.PkiError, layout.LayoutError) as exc:
+    except (StoreError, validate.ValidationError) as exc:
         raise Unusable(str(exc))
 
 
@@ -423,10 +423,10 @@ def matrix(label, hosts, methods, results):
 def execute(rt, params):
     for side in ("server", "client"):
         if params.get(side):
-            layout.validate_namespace(params[side]["namespace"], "%s.namespace" % side)
-            layout.validate_name(params[side]["secret"], "%s.secret" % side)
+            validate.namespace(params[side]["namespace"], "%s.namespace" % side)
+            validate.k8s_name(params[side]["secret"], "%s.secret" % side)
     if params.get("link"):
-        layout.validate_name(params["link"], "link")
+        validate.k8s_name(params["link"], "link")
         if not params.get("client"):
             raise pki.PkiError("link", "requires client: the Link is read from the client's namespace")
     if not params["hosts"] and not params.get("link"):
@@ -436,7 +436,7 @@ def execute(rt, params):
     if params["timeout"] <= 0:
         raise pki.PkiError("timeout", "must be more than 0, got %r" % params["timeout"])
     methods = list(dict.fromkeys(params["methods"]))
-    out = {"changed": False, "hosts": list(pki.validate_hosts(params["hosts"])) if params["hosts"] else []}
+    out = {"changed": False, "hosts": list(validate.hosts(params["hosts"])) if params["hosts"] else []}
     label = params.get("label") or default_label(params)
     try:
         server, client = load_material(rt, params, out)

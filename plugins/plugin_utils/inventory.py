@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.skupper.tls.plugins.module_utils import layout
+from ansible_collections.skupper.tls.plugins.module_utils import layout, validate
 
 ROLES = layout.ROLES
 DEFAULT_PORTS = layout.DEFAULT_PORTS
@@ -22,42 +22,62 @@ def _require(cond, host, var, message):
 
 
 def _list(hv, host, var):
-    value = hv.get(var) or []
-    _require(isinstance(value, list), host, var, "must be a list, got %r" % (value,))
+    value = hv.get(var)
+    value = [] if value is None else value
+    _require(isinstance(value, list), host, var, "must be a list, got %s" % validate.show(value))
     return value
 
 
+def _get(hv, var, default):
+    """A variable's value, ``default`` only when it is not set at all (``0``, ``""`` and ``false`` are values, never
+    replaced by the default: ``skupper_tls_validity_days: 0`` is refused, not turned into 1825)."""
+    value = hv.get(var)
+    return default if value is None else value
+
+
 def site(hv, playbook_dir=None):
-    """The model of one inventory host (docs/INVENTORY.md); bad input raises AnsibleFilterError naming the variable."""
+    """The model of one inventory host (docs/INVENTORY.md); bad input raises AnsibleFilterError naming the host and
+    the variable. Every value goes through validate.py (the modules' rules), unchanged: no stripping or coercion
+    (numbers may be given as ASCII digit strings, as INI inventories do)."""
     try:
         return _site(hv, playbook_dir)
-    except layout.LayoutError as exc:
+    except validate.ValidationError as exc:
         raise AnsibleFilterError("skupper.tls.site: host %s: %s" % (hv.get("inventory_hostname", "?"), exc))
 
 
 def _site(hv, playbook_dir=None):
     host = hv.get("inventory_hostname", "?")
-    name = hv.get("skupper_site_name") or host
-    namespace = hv.get("skupper_namespace") or name
-    version = int(hv.get("skupper_version", 2))
-    _require(version in (1, 2), host, "skupper_version", "must be 1 or 2, got %r" % (version,))
-    target = hv.get("skupper_target") or "kubernetes"
-    _require(target in ("kubernetes", "directory"), host, "skupper_target", "must be kubernetes or directory, got %r" % (target,))
-    cluster = hv.get("skupper_cluster") or {}
+    name_var = "skupper_site_name" if hv.get("skupper_site_name") is not None else "inventory_hostname (the default skupper_site_name)"
+    name = _get(hv, "skupper_site_name", host)
+    # the site name is also a directory under skupper_output_dir: one path component, never '..' or a '/'
+    validate.site_name(name, name_var)
+    validate.path_component(name, name_var)
+    namespace = validate.namespace(_get(hv, "skupper_namespace", name), "skupper_namespace" if hv.get("skupper_namespace") is not None else name_var)
+    version = validate.choice(validate.integer(_get(hv, "skupper_version", 2), "skupper_version", allow_str=True), "skupper_version", (1, 2))
+    target = validate.choice(_get(hv, "skupper_target", "kubernetes"), "skupper_target", ("kubernetes", "directory"))
+    cluster = _get(hv, "skupper_cluster", {})
     _require(isinstance(cluster, dict), host, "skupper_cluster", "must be a dict of connection options, got %r" % (type(cluster).__name__,))
-    output_dir = hv.get("skupper_output_dir") or ("%s/manifests" % (playbook_dir or "."))
-    connection = {"target": "directory", "directory": "%s/%s" % (output_dir, name)} if target == "directory" else dict(cluster)
+    output_dir = validate.string(_get(hv, "skupper_output_dir", "%s/manifests" % (playbook_dir or ".")), "skupper_output_dir", 4096, what="a directory path")
+    connection = {"target": "directory", "directory": "%s/%s" % (output_dir.rstrip("/") or "/", name)} if target == "directory" else dict(cluster)
 
-    ha = hv.get("skupper_ha", False)
+    ha = _get(hv, "skupper_ha", False)
     _require(isinstance(ha, bool), host, "skupper_ha", "must be true or false, got %r" % (ha,))
     _require(not ha or version == 2, host, "skupper_ha", "is a Skupper v2 Site setting (spec.ha); skupper_version is %r" % (version,))
-    external = [str(h) for h in _list(hv, host, "skupper_external_hosts")]
-    endpoints = _list(hv, host, "skupper_endpoints")
-    for index, ep in enumerate(endpoints):
-        _require(isinstance(ep, dict) and ep.get("host"), host, "skupper_endpoints[%d]" % index, "needs at least 'host', got %r" % (ep,))
+    external = list(validate.hosts(_list(hv, host, "skupper_external_hosts"), "skupper_external_hosts", wildcard=False))
+    endpoints = []
+    for index, ep in enumerate(_list(hv, host, "skupper_endpoints")):
+        where = "skupper_endpoints[%d]" % index
+        _require(isinstance(ep, dict) and ep.get("host"), host, where, "needs at least 'host', got %s" % validate.show(ep))
+        one = dict(ep, host=validate.host(ep["host"], where + ".host", wildcard=False))
+        if "name" in ep:
+            validate.choice(ep["name"], where + ".name", tuple(ROLES))
+        if "port" in ep:
+            one["port"] = validate.port(ep["port"], where + ".port", allow_int=True)
+        if ep.get("group") is not None:
+            validate.k8s_name(ep["group"], where + ".group", "group name")
+        endpoints.append(one)
     if not endpoints and external:
         endpoints = [{"name": role, "host": external[0], "port": DEFAULT_PORTS[role], "group": "skupper-router"} for role in ROLES]
-    endpoints = [dict(ep, port=str(ep["port"])) if "port" in ep else ep for ep in endpoints]
 
     if version == 2:
         local_hosts = ["skupper-router-local", "skupper-router-local.%s" % namespace, "skupper-router-local.%s.svc.cluster.local" % namespace]
@@ -70,20 +90,29 @@ def _site(hv, playbook_dir=None):
 
     links = []
     for index, link in enumerate(_list(hv, host, "skupper_links")):
-        _require(isinstance(link, dict) and link.get("to"), host, "skupper_links[%d]" % index, "needs 'to: <inventory host>', got %r" % (link,))
-        links.append({"to": link["to"], "cost": int(link.get("cost", 1))})
+        where = "skupper_links[%d]" % index
+        _require(isinstance(link, dict) and link.get("to"), host, where, "needs 'to: <inventory host>', got %s" % validate.show(link))
+        validate.string(link["to"], where + ".to", what="an inventory host name")
+        links.append({"to": link["to"], "cost": validate.integer(_get(link, "cost", 1), where + ".cost", 1, validate.INT32_MAX, allow_str=True)})
     services = []
     for index, svc in enumerate(_list(hv, host, "skupper_services")):
-        _require(isinstance(svc, dict) and svc.get("name"), host, "skupper_services[%d]" % index, "needs 'name', got %r" % (svc,))
+        where = "skupper_services[%d]" % index
+        _require(isinstance(svc, dict) and svc.get("name"), host, where, "needs 'name', got %s" % validate.show(svc))
+        validate.dns_label(svc["name"], where + ".name", "Service name")
         secret = layout.v1_service_secret_name(svc["name"]) if version == 1 else "skupper-tls-%s" % svc["name"]
-        services.append({"name": svc["name"], "secret": secret, "hosts": list(svc.get("hosts") or [svc["name"]])})
-    mode = hv.get("skupper_service_tls_mode") or "per_site"
-    _require(mode in ("per_site", "shared"), host, "skupper_service_tls_mode", "must be per_site or shared, got %r" % (mode,))
+        validate.k8s_name(secret, where + ".name", "Secret name (skupper-tls-<name>)")
+        svc_hosts = list(validate.hosts(svc.get("hosts"), where + ".hosts")) or [svc["name"]]
+        services.append({"name": svc["name"], "secret": secret, "hosts": svc_hosts})
+    mode = validate.choice(_get(hv, "skupper_service_tls_mode", "per_site"), "skupper_service_tls_mode", ("per_site", "shared"))
 
-    options = {"skupper_version": version, "key_type": hv.get("skupper_tls_key_type") or "rsa",
-               "validity_days": int(hv.get("skupper_tls_validity_days") or 1825), "renew_before_days": int(hv.get("skupper_tls_renew_before_days", 30))}
-    if hv.get("skupper_tls_key_size"):
-        options["key_size"] = int(hv["skupper_tls_key_size"])
+    key_type = validate.choice(_get(hv, "skupper_tls_key_type", "rsa"), "skupper_tls_key_type", ("rsa", "ecdsa"))
+    validity, renew = validate.lifetime(_get(hv, "skupper_tls_validity_days", 1825), _get(hv, "skupper_tls_renew_before_days", 30),
+                                        fields=("skupper_tls_validity_days", "skupper_tls_renew_before_days"), allow_str=True)
+    options = {"skupper_version": version, "key_type": key_type, "validity_days": validity.days, "renew_before_days": renew.days}
+    if hv.get("skupper_tls_key_size") is not None:
+        sizes = (2048, 3072, 4096) if key_type == "rsa" else (256, 384)
+        options["key_size"] = validate.choice(validate.integer(hv["skupper_tls_key_size"], "skupper_tls_key_size", allow_str=True),
+                                              "skupper_tls_key_size", sizes)
     return {
         "host": host, "name": name, "namespace": namespace, "version": version, "target": target, "connection": connection,
         "ha": ha, "router_groups": layout.router_groups(ha) if version == 2 else [],

@@ -10,7 +10,7 @@ import hashlib
 
 import pytest
 
-from ansible_collections.skupper.tls.plugins.module_utils import layout
+from ansible_collections.skupper.tls.plugins.module_utils import layout, validate
 
 # A Site status as Skupper 2.x writes it for an HA site with LoadBalancers (RouterAccess.Resolve sets group).
 HA_STATUS = {"status": {"endpoints": [
@@ -35,14 +35,14 @@ def test_endpoint_hosts(status, groups, expected):
 
 
 def test_endpoint_hosts_bad_entry_names_field():
-    with pytest.raises(layout.LayoutError, match=r"status.endpoints\[0\]"):
+    with pytest.raises(validate.ValidationError, match=r"status.endpoints\[0\]"):
         layout.endpoint_hosts({"endpoints": ["1.2.3.4"]})
 
 
 @pytest.mark.parametrize("hosts,version,ha,expected", [
     # v2: sorted union of endpoint hosts and <sa>, <sa>.<ns> per SecuredAccess (getHosts + CombinedHosts)
     (["west.example.com"], 2, False, ["skupper-router", "skupper-router.west", "west.example.com"]),
-    (["1.2.3.4", "1.2.3.4", " b.example "], 2, False, ["1.2.3.4", "b.example", "skupper-router", "skupper-router.west"]),
+    (["1.2.3.4", "1.2.3.4", "b.example"], 2, False, ["1.2.3.4", "b.example", "skupper-router", "skupper-router.west"]),
     # local access type: the endpoint host is the Service name itself, no duplicate
     (["skupper-router.west"], 2, False, ["skupper-router", "skupper-router.west"]),
     # HA: the second SecuredAccess skupper-router-2 adds its names
@@ -60,7 +60,7 @@ def test_site_server_hosts_other_router_access():
     assert layout.site_server_hosts("ns", ["h"], ha=True, router_access="ra") == ["h", "ra", "ra-2", "ra-2.ns", "ra.ns"]
 
 
-@pytest.mark.parametrize("hosts", [[], None, ["", "  "]])
+@pytest.mark.parametrize("hosts", [[], None, ["", None]])
 def test_site_server_hosts_without_endpoints_says_so(hosts):
     with pytest.raises(layout.EndpointsUnknown, match="skupper-site-server in west: no endpoint host is known"):
         layout.site_server_hosts("west", hosts)
@@ -68,9 +68,9 @@ def test_site_server_hosts_without_endpoints_says_so(hosts):
 
 
 def test_site_server_hosts_bad_input():
-    with pytest.raises(layout.LayoutError, match="namespace"):
+    with pytest.raises(validate.ValidationError, match="namespace"):
         layout.site_server_hosts("West", ["h"])
-    with pytest.raises(layout.LayoutError, match="skupper_version"):
+    with pytest.raises(validate.ValidationError, match="skupper_version"):
         layout.site_server_hosts("west", ["h"], version=3)
 
 
@@ -171,7 +171,7 @@ def test_v1_connect_json_is_byte_exact():
     assert hashlib.sha256(text).hexdigest() == "7296ea9915018b663de66cfb347d22238227c61ad2b21fd2de553fccb7b6a0a1"
     assert text.startswith(b'\n{\n    "scheme": "amqps",\n    "host": "skupper-router-local.west.svc.cluster.local",\n    "port": "5671",')
     assert text.endswith(b'"verify": true\n    }\n}\n') and b"\r" not in text and b"\t" not in text
-    with pytest.raises(layout.LayoutError, match="namespace"):
+    with pytest.raises(validate.ValidationError, match="namespace"):
         layout.v1_connect_json("a.b")
 
 
@@ -192,7 +192,7 @@ def test_v1_token_metadata():
     ("uid", "1.9.6", EPS[:1], "needs an edge endpoint"),
 ])
 def test_v1_token_metadata_refuses(site_id, version, eps, words):
-    with pytest.raises(layout.LayoutError, match=words):
+    with pytest.raises(validate.ValidationError, match=words):
         layout.v1_token_metadata(site_id, version, eps)
 
 
@@ -239,5 +239,5 @@ def test_v1_service_names(name, problem):
 def test_v1_service_secret_name():
     assert layout.v1_service_secret_name("db") == "skupper-service-tls-db"
     assert layout.v1_service_name_problem(layout.v1_service_secret_name("db")) is None
-    with pytest.raises(layout.LayoutError, match="service name"):
+    with pytest.raises(validate.ValidationError, match="service name"):
         layout.v1_service_secret_name("Bad Name")

@@ -110,8 +110,8 @@ def test_satisfied_ca(ca):
     assert (decision.action, decision.reasons, decision.failed) == ("none", [], [])
 
 
-def test_host_order_and_ip_spelling_do_not_matter(ca, leaf):
-    spec = dataclasses.replace(LEAF_SPEC, hosts=(" 10.0.0.1 ", "a.example", "a.example"))
+def test_host_order_and_duplicates_do_not_matter(ca, leaf):
+    spec = dataclasses.replace(LEAF_SPEC, hosts=("a.example", "10.0.0.1", "a.example"))
     assert decide(stored(*leaf), spec=spec, issuer=ca).action == "none"
     spec = dataclasses.replace(LEAF_SPEC, hosts=("10.0.0.1", "a.example"))
     assert decide(stored(*leaf), spec=spec, issuer=ca).action == "none"
