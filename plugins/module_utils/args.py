@@ -4,6 +4,12 @@
 """Every argument spec of the collection, in one place: the modules, their action plugins and the site-level
 operations that call the single-Secret ones with parameters they build (``validated()``).
 
+Secrets: every option that can carry one is ``no_log`` (``api_key``, ``password``, the proxy credentials, ``client_key``
+and every PEM option: a certificate option is public, but a key pasted into it by mistake must never be logged; the
+certificate options refuse key blocks). ``kubeconfig`` is not ``no_log``, so that a path stays readable in messages;
+a dict kubeconfig's credentials are added to the values removed from all output before validation or logging
+(``validate.argument_secrets``: ``runtime.SkupperModule`` in a module process, ``ControllerModule`` in the controller).
+
 The auth options are kubernetes.core's, with no ``fallback``: ``K8S_AUTH_*`` variables are read in ``kube.py``
 (parameter first, then environment), so the same spec serves as ``options`` of a nested dict for a second
 cluster, where the environment must not apply.
@@ -31,7 +37,7 @@ def auth_argument_spec():
         validate_certs=dict(type="bool", aliases=["verify_ssl"]),
         ca_cert=dict(type="path", aliases=["ssl_ca_cert"]),
         client_cert=dict(type="path", aliases=["cert_file"]),
-        client_key=dict(type="path", aliases=["key_file"], no_log=False),
+        client_key=dict(type="path", aliases=["key_file"], no_log=True),
         proxy=dict(type="str"),
         no_proxy=dict(type="str"),
         proxy_headers=dict(
@@ -94,9 +100,9 @@ def ca_argument_spec():
     spec.update(
         subject=dict(type="str"),
         site_name=dict(type="str"),
-        certificate_content=dict(type="str"),
+        certificate_content=dict(type="str", no_log=True),
         private_key_content=dict(type="str", no_log=True),
-        chain_content=dict(type="str"),
+        chain_content=dict(type="str", no_log=True),
         copy_from=_copy_from(),
         rotation=dict(type="str", choices=list(rotation.PHASES)),
     )
@@ -122,9 +128,9 @@ def cert_argument_spec():
         ca_secret=dict(type="str", no_log=False),
         ca_namespace=dict(type="str"),
         ca_cluster=dict(type="dict", options=side_argument_spec()),
-        ca_certificate_content=dict(type="str"),
+        ca_certificate_content=dict(type="str", no_log=True),
         ca_private_key_content=dict(type="str", no_log=True),
-        ca_chain_content=dict(type="str"),
+        ca_chain_content=dict(type="str", no_log=True),
         copy_from=_copy_from(),
     )
     return spec

@@ -19,6 +19,7 @@ import time
 import traceback
 from urllib.parse import quote
 
+from ansible_collections.skupper.tls.plugins.module_utils import validate
 from ansible_collections.skupper.tls.plugins.module_utils.store import (
     KINDS,
     Conflict,
@@ -64,8 +65,7 @@ AUTH_ENV = {
 PROXY_HEADERS = ("proxy_basic_auth", "basic_auth", "user_agent")
 _BOOLEANS = ("validate_certs", "persist_config")
 # keys of a kubeconfig whose string values are credentials (kubernetes.core's list, plus OIDC's id-token and client-secret)
-SENSITIVE_KUBECONFIG_KEYS = frozenset(("token", "password", "secret", "client-secret", "client-key-data", "client-certificate-data",
-                                       "certificate-authority-data", "api_key", "access-token", "refresh-token", "id-token"))
+SENSITIVE_KUBECONFIG_KEYS = validate.SECRET_KUBECONFIG_KEYS
 
 RETRY_STATUSES = frozenset((429, 500, 502, 503, 504))
 # answers after which a write may or may not have happened
@@ -104,6 +104,37 @@ def resolve_auth(params, use_env=True, env=None):
     return auth
 
 
+PROXY_SCHEMES = ("http", "https", "socks5", "socks5h")
+
+
+def validate_auth(auth, prefix=""):
+    """Check resolved auth options (from parameters or K8S_AUTH_*) before any library sees them, so that a bad value
+    is reported naming the option (with ``prefix``: ``remote.``), never as a library traceback, and a secret never
+    appears in the message (a token with a trailing newline from a file lookup is the usual mistake). Returns auth."""
+    if auth.get("api_key") is not None:
+        validate.token(auth["api_key"], prefix + "api_key")
+    for option in ("password", "proxy_headers"):
+        value = auth.get(option)
+        if isinstance(value, str) and validate._control_char(value) is not None:  # pylint: disable=protected-access
+            raise validate.ValidationError(prefix + option, None, "contains control characters (a trailing newline?)",
+                                           "a string without control characters", secret=True)
+    kubeconfig = auth.get("kubeconfig")
+    if kubeconfig is not None and not isinstance(kubeconfig, dict):
+        validate.string(kubeconfig, prefix + "kubeconfig", 4096, what="a kubeconfig path (or ':'-separated paths) or a kubeconfig dict")
+    for option in ("context", "username", "impersonate_user", "ca_cert", "client_cert", "client_key"):
+        if auth.get(option) is not None:
+            validate.string(auth[option], prefix + option, 4096)
+    if auth.get("host") is not None:
+        validate.url(auth["host"], prefix + "host", ("https", "http"))
+    if auth.get("proxy") is not None:
+        validate.url(auth["proxy"], prefix + "proxy", PROXY_SCHEMES)
+    if auth.get("no_proxy") is not None:
+        validate.string(auth["no_proxy"], prefix + "no_proxy", 4096)
+    for index, group in enumerate(auth.get("impersonate_groups") or []):
+        validate.string(group, "%simpersonate_groups[%d]" % (prefix, index), 4096)
+    return auth
+
+
 def api_location(url):
     """The canonical form of an API server URL (scheme and host lower-cased, default port explicit, no trailing
     slash), so that two contexts or two spellings of one cluster compare equal."""
@@ -120,24 +151,7 @@ def api_location(url):
 
 def sensitive_values(params):
     """Credential strings inside a dict ``kubeconfig`` parameter, for ``module.no_log_values``."""
-    found = set()
-
-    def walk(node):
-        if isinstance(node, dict):
-            for key, value in node.items():
-                if key in SENSITIVE_KUBECONFIG_KEYS and isinstance(value, str):
-                    found.add(value)
-                else:
-                    walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    kubeconfig = (params or {}).get("kubeconfig")
-    if isinstance(kubeconfig, dict):
-        walk(kubeconfig)
-    found.discard("")
-    return sorted(found)
+    return sorted(validate.kubeconfig_secrets((params or {}).get("kubeconfig")))
 
 
 def _load_kubeconfig(auth, configuration):

@@ -62,10 +62,25 @@ def _warn_signing_key(rt, params, mat):
                 "cannot issue certificates from it" % (params["name"], key.describe()))
 
 
-def ensure_ca(rt, params):
+def check_ca(params):
+    """Everything about a CA's parameters that can be checked without a store; returns the Request. Raises
+    ValidationError naming the option. ``ensure_site`` calls it for every CA before anything is written."""
     req = common.request(params)
     if params.get("site_name") is not None:
         validate.site_name(params["site_name"], "site_name")
+    if params["state"] == "present" and params.get("certificate_content"):
+        common.load_issuer(params, "certificate_content", "private_key_content", "chain_content")
+    elif params["state"] == "present" and not params.get("copy_from"):
+        subject = params.get("subject") or layout.default_ca_subject(params["name"], params["skupper_version"], params.get("site_name"))
+        common.cert_spec(params, subject, is_ca=True, fields={"common_name": "subject" if params.get("subject") else "site_name"})
+    elif params.get("copy_from"):
+        validate.k8s_name(params["copy_from"]["name"], "copy_from.name")
+        validate.namespace(params["copy_from"].get("namespace") or params["namespace"], "copy_from.namespace")
+    return req
+
+
+def ensure_ca(rt, params):
+    req = check_ca(params)
     if params["state"] == "absent":
         return engine.ensure_absent(rt.store(params), req.namespace, req.name, rt.check_mode)
     mat = ca_material(rt, params)
@@ -103,16 +118,40 @@ def _issuer_and_bundle(rt, params, store):
     return common.issuer_from_secret(ca_store, ca_namespace, params["ca_secret"])
 
 
-def ensure_cert(rt, params):
+def check_cert(params):
+    """Everything about a certificate's parameters that can be checked without a store: ``(Request, CertSpec or
+    None)``. Raises ValidationError naming the option; ``ensure_site`` calls it for every certificate first."""
     extra = {}
     for key, value in params["extra_data"].items():
+        validate.data_key(key, "extra_data")
         if key in CERT_RESERVED_KEYS:
             raise pki.PkiError("extra_data", "key %r is reserved for the certificate material" % key)
-        extra[key] = (value if isinstance(value, str) else json.dumps(value)).encode("utf-8")
+        try:
+            extra[key] = (value if isinstance(value, str) else json.dumps(value)).encode("utf-8")
+        except (TypeError, ValueError, UnicodeError):
+            raise validate.ValidationError("extra_data[%s]" % key, value, "cannot be written as text", "a string or JSON-serializable value") from None
     secret_type = params.get("secret_type") or (layout.TYPE_OPAQUE if params["ca_only"] else layout.TYPE_TLS)
     if params["ca_only"] and secret_type == layout.TYPE_TLS:
         raise pki.PkiError("secret_type", "kubernetes.io/tls Secrets must hold tls.crt and tls.key; with ca_only use Opaque")
     req = common.request(params, secret_type=secret_type, extra_data=extra)
+    spec = None
+    if params["state"] == "present":
+        if params.get("copy_from"):
+            validate.k8s_name(params["copy_from"]["name"], "copy_from.name")
+            validate.namespace(params["copy_from"].get("namespace") or params["namespace"], "copy_from.namespace")
+        else:
+            spec = common.cert_spec(params, params.get("common_name") or params["name"], hosts=params["hosts"], usage=params["usage"],
+                                    fields={"common_name": "common_name" if params.get("common_name") else "name"})
+            if params.get("ca_certificate_content"):
+                common.load_issuer(params, "ca_certificate_content", "ca_private_key_content", "ca_chain_content")
+            else:
+                validate.k8s_name(params["ca_secret"], "ca_secret")
+                validate.namespace(params.get("ca_namespace") or params["namespace"], "ca_namespace")
+    return req, spec
+
+
+def ensure_cert(rt, params):
+    req, spec = check_cert(params)
     store = rt.store(params)
     if params["state"] == "absent":
         return engine.ensure_absent(store, req.namespace, req.name, rt.check_mode)
@@ -125,8 +164,6 @@ def ensure_cert(rt, params):
                 return data.get(layout.CA_CRT) or data.get(layout.TLS_CRT), None
             return engine.ensure(store, req, common.TrustOnly(trust), rt.check_mode)
         return engine.ensure(store, req, common.Copied(source, "copy_from"), rt.check_mode)
-    spec = common.cert_spec(params, params.get("common_name") or params["name"], hosts=params["hosts"], usage=params["usage"],
-                            fields={"common_name": "common_name" if params.get("common_name") else "name"})
 
     def signer():
         return _issuer_and_bundle(rt, params, store)
@@ -237,7 +274,9 @@ def _delete_link(store, namespace, name, check_mode):
     return result
 
 
-def ensure_link(rt, params):
+def check_link(params):
+    """Everything about a link's parameters that can be checked without a store: ``(name, tls_credentials name,
+    endpoints or None, CertSpec)``. Raises ValidationError naming the option."""
     remote = params["remote"]
     v2 = params["skupper_version"] == 2
     validate.namespace(params["namespace"])
@@ -254,6 +293,17 @@ def ensure_link(rt, params):
         validate.file_path(params["dest"], "dest")
     if params.get("common_name") is not None:
         validate.common_name(params["common_name"])
+    layout.validate_metadata(params["labels"], {})
+    endpoints = check_endpoints(params["endpoints"]) if params.get("endpoints") else None
+    spec = common.cert_spec(dict(params, name=creds), params.get("common_name") or params.get("site_name") or params["namespace"], usage="client",
+                            fields={"common_name": "common_name" if params.get("common_name") else ("site_name" if params.get("site_name") else "namespace")})
+    return name, creds, endpoints, spec
+
+
+def ensure_link(rt, params):
+    remote = params["remote"]
+    v2 = params["skupper_version"] == 2
+    name, creds, endpoints, spec = check_link(params)
     if params.get("dest"):
         local = rt.add_store(("dest", params["dest"]), bundle.BundleFileStore(params["dest"], params["namespace"], check_mode=rt.check_mode))
     else:
@@ -270,12 +320,10 @@ def ensure_link(rt, params):
         link_result = _delete_link(local, params["namespace"], name, rt.check_mode) if v2 else None
         return _combine(secret_result, link_result)
 
-    endpoints = check_endpoints(params["endpoints"]) if params.get("endpoints") else remote_endpoints(
-        remote_store, remote["namespace"], remote["site_name"])
+    if endpoints is None:
+        endpoints = remote_endpoints(remote_store, remote["namespace"], remote["site_name"])
     _check_covered(remote_store, remote, endpoints, rt)
     spec_params = dict(params, name=creds, annotations={})
-    spec = common.cert_spec(spec_params, params.get("common_name") or params.get("site_name") or params["namespace"], usage="client",
-                            fields={"common_name": "common_name" if params.get("common_name") else ("site_name" if params.get("site_name") else "namespace")})
     labels, annotations = dict(params["labels"]), {}
     if not v2:
         token_labels, annotations = v1_token_metadata(remote_store, remote, endpoints, params["cost"])
@@ -332,22 +380,62 @@ def _sub(base, spec, rules, field, **params):
     return args.validated(spec, rules, dict(base, **params), field)
 
 
+class Plan(object):
+    """The steps of a site-level operation, each validated when it is added; run only once all of them are valid,
+    so that bad input anywhere in a site (a service host, a link's port) fails before anything is written."""
+
+    def __init__(self, out):
+        self.out, self.steps = out, []
+
+    def add(self, kind, label, check, run):
+        """``check()`` validates now (raises ValidationError naming the option); ``run()`` is called by ``run``."""
+        check()
+        self.steps.append((kind, label, run))
+
+    def note(self, kind, label, result):
+        self.steps.append((kind, label, lambda: result))
+
+    def run(self):
+        for kind, label, step in self.steps:
+            result = step()
+            if result is not None:   # None: nothing to do and nothing to report (a peer's CA that exists)
+                self.out.add(kind, label, result)
+        return self.out
+
+
+def _field(secret, option):
+    """How an option of one of a site's Secrets is named in messages."""
+    return "%s (%s)" % (option, secret)
+
+
 def ensure_site(rt, params):
-    """Everything one site owns: site CA + server, local CA + server (+ v1 client), service CA + client + services."""
+    """Everything one site owns: site CA + server, local CA + server (+ v1 client), service CA + client + services.
+
+    Every Secret's parameters are built and validated first (``Plan``); nothing is written unless all are valid."""
     name, namespace = params["name"], params["namespace"]
+    validate.site_name(name, "name")
+    validate.namespace(namespace)
     v1 = params["skupper_version"] == 1
     parts = params["parts"]
     connection = dict((k, params[k]) for k in CONNECTION_KEYS if params.get(k) is not None)
     base = dict(connection, namespace=namespace, adopt=params["adopt"], **dict((k, params[k]) for k in OPTION_KEYS if params.get(k) is not None))
-    out = Collector()
+    plan = Plan(Collector())
 
     def ca(secret, rt=rt, **extra):
         p = _sub(base, args.ca_argument_spec(), args.CA_RULES, secret, name=secret, **extra)
-        return out.add("Secret", "%s/%s" % (p["namespace"], secret), ensure_ca(rt, p))
+        plan.add("Secret", "%s/%s" % (p["namespace"], secret), lambda: check_ca(p), lambda: ensure_ca(rt, p))
 
-    def cert(secret, rt=rt, **extra):
+    def cert(secret, rt=rt, field=None, **extra):
         p = _sub(base, args.cert_argument_spec(), args.CERT_RULES, secret, name=secret, **extra)
-        return out.add("Secret", "%s/%s" % (p["namespace"], secret), ensure_cert(rt, p))
+
+        def check():
+            try:
+                check_cert(p)
+            except validate.ValidationError as exc:
+                if field and (exc.field == "hosts" or exc.field.startswith("hosts[")):
+                    raise validate.ValidationError(field + exc.field[len("hosts"):], exc.value, exc.problem, exc.allowed, exc.secret) from None
+                raise
+        plan.add("Secret", "%s/%s" % (p["namespace"], secret), check, lambda: ensure_cert(rt, p))
 
     if "site" in parts:
         ca("skupper-site-ca", site_name=name)
@@ -356,14 +444,16 @@ def ensure_site(rt, params):
         except layout.EndpointsUnknown as exc:
             # No certificate is better than one no link can verify: say so, write nothing, and carry on.
             rt.warn(str(exc))
-            out.add("Secret", "%s/%s" % (namespace, layout.SITE_SERVER), {"changed": False, "action": "pending", "reasons": ["endpoints: %s" % exc]})
+            plan.note("Secret", "%s/%s" % (namespace, layout.SITE_SERVER), {"changed": False, "action": "pending", "reasons": ["endpoints: %s" % exc]})
         else:
-            cert(layout.SITE_SERVER, ca_secret="skupper-site-ca", common_name="skupper-router", hosts=hosts)
+            cert(layout.SITE_SERVER, field="server_hosts" if params.get("server_hosts") is not None else "site status endpoints",
+                 ca_secret="skupper-site-ca", common_name="skupper-router", hosts=hosts)
     if "local" in parts:
         if params.get("local_server_hosts") is None:
             raise pki.PkiError("local_server_hosts", "required when parts include local")
         ca("skupper-local-ca", site_name=name)
-        cert("skupper-local-server", ca_secret="skupper-local-ca", common_name="skupper-router-local", hosts=params["local_server_hosts"])
+        cert("skupper-local-server", field="local_server_hosts", ca_secret="skupper-local-ca", common_name="skupper-router-local",
+             hosts=params["local_server_hosts"])
         if v1:
             if not params.get("connect_json"):
                 raise pki.PkiError("connect_json", "required for a Skupper v1 site's skupper-local-client")
@@ -371,9 +461,8 @@ def ensure_site(rt, params):
                  extra_data={"connect.json": params["connect_json"]})
     if "service" in parts:
         source = params.get("service_source")
-        services = [dict(s, secret=s.get("secret") or "skupper-tls-%s" % s["name"]) for s in params["services"]]
         if source:
-            _ensure_service_source(rt, source, out, ca, cert)
+            _ensure_service_source(rt, source, ca, cert)
             src_conn = dict((k, source[k]) for k in CONNECTION_KEYS if source.get(k) is not None)
             src_services = [dict(s, secret=s.get("secret") or "skupper-tls-%s" % s["name"]) for s in source["services"]]
             ca("skupper-service-ca", copy_from=dict(src_conn, name="skupper-service-ca", namespace=source["namespace"]))
@@ -381,10 +470,15 @@ def ensure_site(rt, params):
                 cert(svc["secret"], copy_from=dict(src_conn, name=svc["secret"], namespace=source["namespace"]))
         else:
             ca("skupper-service-ca", site_name=name)
-            for svc in services:
-                cert(svc["secret"], ca_secret="skupper-service-ca", common_name=svc["name"], hosts=svc.get("hosts") or [svc["name"]])
+            for index, svc in enumerate(params["services"]):
+                where = "services[%d]" % index
+                validate.dns_label(svc["name"], where + ".name", "Service name")
+                secret = svc.get("secret") or "skupper-tls-%s" % svc["name"]
+                validate.k8s_name(secret, where + (".secret" if svc.get("secret") else ".name"))
+                cert(secret, field=where + ".hosts" if svc.get("hosts") else where + ".name", ca_secret="skupper-service-ca",
+                     common_name=svc["name"], hosts=svc.get("hosts") or [svc["name"]])
         cert("skupper-service-client", ca_secret="skupper-service-ca", common_name="skupper-service-client", usage="client", ca_only=v1)
-    return out.result(site=name, namespace=namespace)
+    return plan.run().result(site=name, namespace=namespace)
 
 
 def status_server_hosts(rt, params):
@@ -402,51 +496,71 @@ def status_server_hosts(rt, params):
     return layout.site_server_hosts(namespace, hosts, params["skupper_version"], ha=params["ha"])
 
 
-def _ensure_service_source(rt, source, out, ca, cert):
+def _ensure_service_source(rt, source, ca, cert):
     """Shared service TLS: make sure the source site's service CA and certificates exist before copying them.
 
     With AWX job slicing the source site may be in a slice that has not run yet; ensuring its material here with
     its own parameters is idempotent, and a concurrent creation by the source's own run ends in a 409 that the
     engine resolves by reading again, so exactly one CA exists whichever run comes first.
     """
+    validate.site_name(source["site_name"], "service_source.site_name")
+    validate.namespace(source["namespace"], "service_source.namespace")
     conn = dict((k, source[k]) for k in CONNECTION_KEYS if source.get(k) is not None)
     opts = dict((k, source[k]) for k in OPTION_KEYS if source.get(k) is not None)
     side = rt.for_side(source)
     ca("skupper-service-ca", rt=side, site_name=source["site_name"], namespace=source["namespace"], **dict(conn, **opts))
-    for svc in source["services"]:
-        cert(svc.get("secret") or "skupper-tls-%s" % svc["name"], rt=side, ca_secret="skupper-service-ca", common_name=svc["name"],
-             hosts=svc.get("hosts") or [svc["name"]], namespace=source["namespace"], **dict(conn, **opts))
+    for index, svc in enumerate(source["services"]):
+        where = "service_source.services[%d]" % index
+        validate.dns_label(svc["name"], where + ".name", "Service name")
+        cert(svc.get("secret") or "skupper-tls-%s" % svc["name"], rt=side, field=where + (".hosts" if svc.get("hosts") else ".name"),
+             ca_secret="skupper-service-ca", common_name=svc["name"], hosts=svc.get("hosts") or [svc["name"]], namespace=source["namespace"],
+             **dict(conn, **opts))
 
 
 def ensure_links(rt, params):
-    """Every link of one site: per link a client credential signed by the peer's site CA, and the Link."""
+    """Every link of one site: per link a client credential signed by the peer's site CA, and the Link.
+    Every link's parameters are validated before the first is written."""
+    validate.site_name(params["site_name"], "site_name")
     connection = dict((k, params[k]) for k in CONNECTION_KEYS if params.get(k) is not None)
     opts = dict((k, params[k]) for k in OPTION_KEYS if params.get(k) is not None)
-    out = Collector()
+    plan = Plan(Collector())
     for index, link in enumerate(params["links"]):
         remote = link["remote"]
         if link.get("peer_ca"):
-            _ensure_peer_ca(rt, remote, link["peer_ca"], out)
+            _ensure_peer_ca(rt, remote, link["peer_ca"], plan, "links[%d]." % index)
         p = args.validated(args.link_argument_spec(), args.LINK_RULES,
                            dict(connection, namespace=params["namespace"], site_name=params["site_name"], remote=remote,
                                 endpoints=link.get("endpoints"), cost=link["cost"], name=link.get("name"), labels=params["labels"],
                                 adopt=params["adopt"], **opts),
                            "links[%d]" % index)
         label = "%s -> %s" % (params["site_name"], remote["site_name"])
-        out.add("Link", label, ensure_link(rt, p))
-    return out.result(site=params["site_name"], namespace=params["namespace"])
+        plan.add("Link", label, _prefixed("links[%d]." % index, check_link, p), lambda p=p: ensure_link(rt, p))
+    return plan.run().result(site=params["site_name"], namespace=params["namespace"])
 
 
-def _ensure_peer_ca(rt, remote, peer_ca, out):
+def _prefixed(prefix, check, params):
+    """``check(params)`` whose ValidationError names the option under ``prefix`` (``links[2].endpoints[0].port``)."""
+    def run():
+        try:
+            check(params)
+        except validate.ValidationError as exc:
+            raise validate.ValidationError(prefix + exc.field, exc.value, exc.problem, exc.allowed, exc.secret) from None
+    return run
+
+
+def _ensure_peer_ca(rt, remote, peer_ca, plan, prefix):
     """Job slicing: the peer's slice may not have created its site CA yet. Read it; when it is missing, create it
     with the peer's own parameters (what the peer's run would create), so this run converges in one pass."""
-    store = rt.side_store({}, remote, "remote.")
     ca_name = remote.get("ca_secret") or "skupper-site-ca"
-    if store.get(layout.secret_ref(remote["namespace"], ca_name)) is not None:
-        return
     conn = dict((k, remote[k]) for k in CONNECTION_KEYS if remote.get(k) is not None)
     p = args.validated(args.ca_argument_spec(), args.CA_RULES,
                        dict(conn, name=ca_name, namespace=remote["namespace"], site_name=peer_ca["site_name"],
                             **dict((k, peer_ca[k]) for k in OPTION_KEYS if peer_ca.get(k) is not None)),
-                       "peer_ca")
-    out.add("Secret", "%s/%s" % (remote["namespace"], ca_name), ensure_ca(rt.for_side(remote), p))
+                       prefix + "peer_ca")
+
+    def run():
+        store = rt.side_store({}, remote, "remote.")
+        if store.get(layout.secret_ref(remote["namespace"], ca_name)) is not None:
+            return None
+        return ensure_ca(rt.for_side(remote), p)
+    plan.add("Secret", "%s/%s" % (remote["namespace"], ca_name), _prefixed(prefix + "peer_ca.", check_ca, p), run)

@@ -17,7 +17,7 @@ import json
 import os
 import traceback
 
-from ansible.module_utils.basic import missing_required_lib
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.skupper.tls.plugins.module_utils import args, engine, pki, validate
 from ansible_collections.skupper.tls.plugins.module_utils.store import DirectoryStore, StoreError
@@ -59,7 +59,7 @@ class Runtime(object):
         self.module.no_log_values.update(kube.sensitive_values(params))
         if not kube.HAS_KUBERNETES:
             raise MissingLibrary("kubernetes", kube.KUBERNETES_IMPORT_ERROR)
-        auth = kube.resolve_auth(params, use_env=use_env, env=self.env)
+        auth = kube.validate_auth(kube.resolve_auth(params, use_env=use_env, env=self.env), prefix)
         key = ("kubernetes", json.dumps(auth, sort_keys=True, default=str))
         if key not in self._stores:
             self._stores[key] = kube.KubeStore.from_params(params, auth=auth)
@@ -98,6 +98,20 @@ class Runtime(object):
         if side and (any(side.get(k) is not None for k in AUTH_KEYS - {"target"}) or side.get("target") == "directory"):
             return self.store(side, prefix=prefix, use_env=False)
         return self.store(params)
+
+
+class SkupperModule(AnsibleModule):
+    """``AnsibleModule`` that knows every secret of its arguments before it logs or reports anything.
+
+    ``AnsibleModule`` writes the invocation to syslog/journald when it starts and puts it in every failure, removing
+    only the values of ``no_log`` options. A kubeconfig given as a dict is not ``no_log`` (a path must stay readable
+    in messages), so its credentials (``validate.kubeconfig_secrets``) are added to ``no_log_values`` as soon as the
+    parameters are loaded: before validation can fail and before the invocation is logged.
+    """
+
+    def _load_params(self):
+        super(SkupperModule, self)._load_params()
+        self.no_log_values.update(validate.argument_secrets(self.params))
 
 
 class MissingLibrary(Exception):

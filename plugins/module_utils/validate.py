@@ -104,6 +104,58 @@ def scrub(text):
     return _BASE64_RUN.sub("<base64 hidden>", text)
 
 
+# --------------------------------------------------------------------------- secrets in task arguments
+
+# Keys of a kubeconfig (given as a dict) whose values are credentials.
+SECRET_KUBECONFIG_KEYS = frozenset(("token", "password", "secret", "client-secret", "client-key-data", "client-certificate-data",
+                                    "certificate-authority-data", "api_key", "access-token", "refresh-token", "id-token"))
+# Options (at any depth of a task's arguments) whose values are secret, or may carry key material by mistake: they
+# are no_log in every argument spec; this list also serves before the arguments are validated (an early failure
+# prints the invocation).
+SECRET_OPTIONS = frozenset(("api_key", "password", "proxy_basic_auth", "basic_auth", "client_key", "private_key_content",
+                            "ca_private_key_content", "certificate_content", "chain_content", "ca_certificate_content",
+                            "ca_chain_content"))
+
+
+def kubeconfig_secrets(kubeconfig):
+    """The credential strings inside one kubeconfig given as a dict (nothing for a path)."""
+    found = set()
+
+    def walk(node):
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key in SECRET_KUBECONFIG_KEYS and isinstance(value, str):
+                    found.add(value)
+                else:
+                    walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    if isinstance(kubeconfig, dict):
+        walk(kubeconfig)
+    found.discard("")
+    return found
+
+
+def argument_secrets(args):
+    """Every secret value in a task's raw arguments, at any depth: each dict ``kubeconfig``'s credentials and the
+    values of SECRET_OPTIONS, so they can be removed from any output before validation has even run."""
+    found = set()
+    if isinstance(args, dict):
+        for key, value in args.items():
+            if key == "kubeconfig":
+                found.update(kubeconfig_secrets(value))
+            elif key in SECRET_OPTIONS and isinstance(value, str) and value:
+                found.add(value)
+            else:
+                found.update(argument_secrets(value))
+    elif isinstance(args, list):
+        for item in args:
+            found.update(argument_secrets(item))
+    return found
+
+
 # --------------------------------------------------------------------------- small helpers
 
 

@@ -149,7 +149,6 @@ import json
 import os
 import tempfile
 
-from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.skupper.tls.plugins.module_utils import args, audit, audit_render, engine, pki, runtime
 from ansible_collections.skupper.tls.plugins.module_utils.store import StoreError
@@ -233,7 +232,7 @@ def execute(rt, params):
 
 
 def main():
-    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
+    module = runtime.SkupperModule(argument_spec=argument_spec(), supports_check_mode=True)
     runtime.run(module, execute)
 
 

@@ -148,13 +148,12 @@ deferred:
   elements: str
 """
 
-from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.skupper.tls.plugins.module_utils import args, ops, runtime
 
 
 def main():
-    module = AnsibleModule(argument_spec=args.ca_argument_spec(), supports_check_mode=True, **args.CA_RULES)
+    module = runtime.SkupperModule(argument_spec=args.ca_argument_spec(), supports_check_mode=True, **args.CA_RULES)
     runtime.run(module, ops.ensure_ca)
 
 

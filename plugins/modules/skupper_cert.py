@@ -164,13 +164,12 @@ previous:
   type: dict
 """
 
-from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.skupper.tls.plugins.module_utils import args, ops, runtime
 
 
 def main():
-    module = AnsibleModule(argument_spec=args.cert_argument_spec(), supports_check_mode=True, **args.CERT_RULES)
+    module = runtime.SkupperModule(argument_spec=args.cert_argument_spec(), supports_check_mode=True, **args.CERT_RULES)
     runtime.run(module, ops.ensure_cert)
 
 

@@ -177,13 +177,12 @@ endpoints:
   sample: [{name: inter-router, host: east.example.com, port: "55671", group: skupper-router}]
 """
 
-from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.skupper.tls.plugins.module_utils import args, ops, runtime
 
 
 def main():
-    module = AnsibleModule(argument_spec=args.link_argument_spec(), supports_check_mode=True, **args.LINK_RULES)
+    module = runtime.SkupperModule(argument_spec=args.link_argument_spec(), supports_check_mode=True, **args.LINK_RULES)
     runtime.run(module, ops.ensure_link)
 
 

@@ -348,13 +348,12 @@ deferred:
   elements: str
 """
 
-from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.skupper.tls.plugins.module_utils import args, ops, runtime
 
 
 def main():
-    module = AnsibleModule(argument_spec=args.site_argument_spec(), supports_check_mode=True, **args.SITE_RULES)
+    module = runtime.SkupperModule(argument_spec=args.site_argument_spec(), supports_check_mode=True, **args.SITE_RULES)
     runtime.run(module, ops.ensure_site)
 
 

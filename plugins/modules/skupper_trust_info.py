@@ -83,7 +83,6 @@ behind:
   type: dict
 """
 
-from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.skupper.tls.plugins.module_utils import args, layout, pki, runtime
 
@@ -149,7 +148,7 @@ def execute(rt, params):
 
 
 def main():
-    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True, **RULES)
+    module = runtime.SkupperModule(argument_spec=argument_spec(), supports_check_mode=True, **RULES)
     runtime.run(module, execute)
 
 

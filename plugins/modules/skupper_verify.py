@@ -288,7 +288,6 @@ client:
   sample: {secret: west/link-east, trust_only: false, certificate: {common_name: west}}
 """
 
-from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.skupper.tls.plugins.module_utils import args, engine, handshake, layout, pki, runtime, validate
 from ansible_collections.skupper.tls.plugins.module_utils.store import ObjRef, StoreError
@@ -453,7 +452,7 @@ def execute(rt, params):
 
 
 def main():
-    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
+    module = runtime.SkupperModule(argument_spec=argument_spec(), supports_check_mode=True)
     runtime.run(module, execute)
 
 

@@ -30,7 +30,7 @@ from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.errors import UnsupportedError
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.skupper.tls.plugins.module_utils import kube, pki, runtime
+from ansible_collections.skupper.tls.plugins.module_utils import kube, pki, runtime, validate
 
 # Loaded here, in the controller's main process, so that forked workers inherit them (see the module docstring).
 CONTROLLER_READY = pki.HAS_CRYPTOGRAPHY and kube.HAS_KUBERNETES
@@ -60,19 +60,6 @@ def _plain(value):
     return str(value)
 
 
-def _kubeconfig_secrets(value):
-    """The credentials of every dict kubeconfig anywhere in the arguments (a site's, a peer's, a connection list's)."""
-    found = set()
-    if isinstance(value, dict):
-        found.update(kube.sensitive_values(value))
-        for item in value.values():
-            found.update(_kubeconfig_secrets(item))
-    elif isinstance(value, list):
-        for item in value:
-            found.update(_kubeconfig_secrets(item))
-    return found
-
-
 class ControllerModule(object):
     """What our operations use of ``AnsibleModule``, for a task run inside the controller."""
 
@@ -86,7 +73,7 @@ class ControllerModule(object):
         raw = _plain(action._task.args)
         self.params = raw
         # Credentials inside a dict kubeconfig are secret before any validation can fail (a failure prints the invocation).
-        self.no_log_values.update(_kubeconfig_secrets(raw))
+        self.no_log_values.update(validate.argument_secrets(raw))
         result = ArgumentSpecValidator(argument_spec, **rules).validate(raw)
         self.no_log_values.update(result._no_log_values)  # pylint: disable=protected-access
         for warning in result._warnings:  # pylint: disable=protected-access
@@ -144,11 +131,11 @@ class ControllerAction(ActionBase):
             result.update(done.result)
         except Exception as exc:  # pylint: disable=broad-except
             # as a module process would: a failed result, never a traceback through the strategy; secrets scrubbed
-            secrets = module.no_log_values if module is not None else _kubeconfig_secrets(_plain(self._task.args))
+            secrets = module.no_log_values if module is not None else validate.argument_secrets(_plain(self._task.args))
             result.update(remove_values({
                 "failed": True,
-                "msg": "MODULE FAILURE: unexpected error in %s: %s: %s" % (self._task.action, type(exc).__name__, exc),
-                "exception": traceback.format_exc()}, secrets))
+                "msg": "MODULE FAILURE: unexpected error in %s: %s: %s" % (self._task.action, type(exc).__name__, validate.scrub(str(exc))),
+                "exception": validate.scrub(traceback.format_exc())}, secrets))
         return result
 
     def _runs_in_controller(self):
