@@ -68,6 +68,7 @@ def check_ca(params):
     req = common.request(params)
     if params.get("site_name") is not None:
         validate.site_name(params["site_name"], "site_name")
+    validate.lifetime(params["validity_days"], params["renew_before_days"])
     if params["state"] == "present" and params.get("certificate_content"):
         common.load_issuer(params, "certificate_content", "private_key_content", "chain_content")
     elif params["state"] == "present" and not params.get("copy_from"):
@@ -294,10 +295,23 @@ def check_link(params):
     if params.get("common_name") is not None:
         validate.common_name(params["common_name"])
     layout.validate_metadata(params["labels"], {})
+    if params.get("site_name") == remote["site_name"]:
+        raise pki.PkiError("remote", "site %s (namespace %s) cannot link to itself" % (remote["site_name"], remote["namespace"]))
     endpoints = check_endpoints(params["endpoints"]) if params.get("endpoints") else None
     spec = common.cert_spec(dict(params, name=creds), params.get("common_name") or params.get("site_name") or params["namespace"], usage="client",
                             fields={"common_name": "common_name" if params.get("common_name") else ("site_name" if params.get("site_name") else "namespace")})
     return name, creds, endpoints, spec
+
+
+def check_not_self(params, local, remote_store):
+    """Refuse a link from a site to itself: the same place whatever the options that reach it (another context of the
+    same cluster, another spelling of its URL, a symlinked directory) - the stores' resolved locations - and the
+    same namespace."""
+    remote = params["remote"]
+    same_store = (local.location is not None and local.location == remote_store.location) or local.description == remote_store.description
+    if same_store and remote["namespace"] == params["namespace"]:
+        raise pki.PkiError("remote", "site %s (namespace %s on %s) cannot link to itself: %s is the same cluster and namespace"
+                           % (remote["site_name"], remote["namespace"], remote_store.description, local.description))
 
 
 def ensure_link(rt, params):
@@ -309,12 +323,8 @@ def ensure_link(rt, params):
     else:
         local = rt.store(params)
     remote_store = rt.side_store(params, remote, "remote.")
-    # The same place whatever the options that reach it (another context of the same cluster, another spelling of
-    # its URL, a symlinked directory): the stores' resolved locations and the namespace.
-    same_store = local.location is not None and local.location == remote_store.location or local.description == remote_store.description
-    same_place = not params.get("dest") and same_store and remote["namespace"] == params["namespace"]
-    if same_place or params.get("site_name") == remote["site_name"]:
-        raise pki.PkiError("remote", "site %s (namespace %s) cannot link to itself" % (remote["site_name"], remote["namespace"]))
+    if not params.get("dest"):
+        check_not_self(params, local, remote_store)
     if params["state"] == "absent":
         secret_result = engine.ensure_absent(local, params["namespace"], creds, rt.check_mode)
         link_result = _delete_link(local, params["namespace"], name, rt.check_mode) if v2 else None
@@ -534,7 +544,8 @@ def ensure_links(rt, params):
                                 adopt=params["adopt"], **opts),
                            "links[%d]" % index)
         label = "%s -> %s" % (params["site_name"], remote["site_name"])
-        plan.add("Link", label, _prefixed("links[%d]." % index, check_link, p), lambda p=p: ensure_link(rt, p))
+        plan.add("Link", label, _prefixed("links[%d]." % index, lambda p: (check_link(p), check_not_self(
+            p, rt.store(p), rt.side_store(p, p["remote"], "remote."))), p), lambda p=p: ensure_link(rt, p))
     return plan.run().result(site=params["site_name"], namespace=params["namespace"])
 
 

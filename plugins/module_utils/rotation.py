@@ -107,8 +107,9 @@ SKUPPER_DEFAULT_PRIOR_VALID = 2
 
 
 def _uint(value):
-    text = str(value) if value is not None else ""
-    return int(text) if text.isdigit() else None
+    """Go's ``strconv.ParseUint(s, 10, 64)``: ASCII digits only (``str.isdigit`` alone accepts '²', which ``int`` refuses)."""
+    text = value if isinstance(value, str) else str(value) if isinstance(value, int) and not isinstance(value, bool) else ""
+    return int(text) if text.isascii() and text.isdigit() and int(text) < 2 ** 64 else None
 
 
 def effective_prior_valid_revisions(secret_annotations=None, site_settings=None):

@@ -113,6 +113,12 @@ class SkupperModule(AnsibleModule):
         super(SkupperModule, self)._load_params()
         self.no_log_values.update(validate.argument_secrets(self.params))
 
+    def _log_invocation(self):
+        # A nested option's value is logged as part of its parent dict's str(), where a secret with a newline or a
+        # quote appears escaped ('tok\n') and no longer matches the raw no_log value: add the escaped spellings.
+        self.no_log_values.update(validate.escaped_forms(self.no_log_values))
+        super(SkupperModule, self)._log_invocation()
+
 
 class MissingLibrary(Exception):
     def __init__(self, name, trace):

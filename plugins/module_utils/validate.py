@@ -138,6 +138,18 @@ def kubeconfig_secrets(kubeconfig):
     return found
 
 
+def escaped_forms(values):
+    """How each secret string looks inside ``repr()`` and JSON text (escaped newlines, quotes, backslashes), for
+    output filters that compare text: a value with a trailing newline must be hidden in a logged ``str(dict)`` too."""
+    import json  # pylint: disable=import-outside-toplevel
+
+    out = set()
+    for value in values:
+        if isinstance(value, str) and value:
+            out.update(form for form in (repr(value)[1:-1], json.dumps(value)[1:-1]) if form and form != value)
+    return out
+
+
 def argument_secrets(args):
     """Every secret value in a task's raw arguments, at any depth: each dict ``kubeconfig``'s credentials and the
     values of SECRET_OPTIONS, so they can be removed from any output before validation has even run."""
