@@ -124,7 +124,6 @@ _SUBDOMAIN_MSG = ("a lowercase RFC 1123 subdomain must consist of lower case alp
                   r"'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')")
 _LABEL_MSG = ("a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric "
               "character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')")
-_DATA_KEY_RE = re.compile(r"[-._a-zA-Z0-9]+", re.ASCII)
 _DATA_KEY_MSG = ("a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', "
                  "regex used for validation is '[-._a-zA-Z0-9]+')")
 _B64_ALPHABET = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
@@ -186,7 +185,7 @@ def _data_key_errors(key):
     errors = []
     if len(key) > 253:
         errors.append('data[%s]: Invalid value: "%s": must be no more than 253 characters' % (key, key))
-    if not _DATA_KEY_RE.fullmatch(key):
+    if not validate.DATA_KEY_RE.fullmatch(key):
         errors.append('data[%s]: Invalid value: "%s": %s' % (key, key, _DATA_KEY_MSG))
     if key in (".", ".."):
         errors.append("data[%s]: Invalid value: \"%s\": must not be '%s'" % (key, key, key))

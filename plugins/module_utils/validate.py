@@ -203,7 +203,7 @@ DNS1123_LABEL_RE = re.compile(_DNS1123_LABEL, re.ASCII)
 DNS1123_SUBDOMAIN_RE = re.compile(r"%s(?:\.%s)*" % (_DNS1123_LABEL, _DNS1123_LABEL), re.ASCII)
 _QUALIFIED_NAME_RE = re.compile(r"[A-Za-z0-9](?:[-A-Za-z0-9_.]*[A-Za-z0-9])?", re.ASCII)
 _LABEL_VALUE_RE = re.compile(r"(?:[A-Za-z0-9](?:[-A-Za-z0-9_.]*[A-Za-z0-9])?)?", re.ASCII)
-_DATA_KEY_RE = re.compile(r"[-._a-zA-Z0-9]+", re.ASCII)
+DATA_KEY_RE = re.compile(r"[-._a-zA-Z0-9]+", re.ASCII)
 
 K8S_NAME_ALLOWED = "a lower-case RFC 1123 subdomain: [a-z0-9]([-a-z0-9]*[a-z0-9])? separated by '.', at most 253 characters"
 NAMESPACE_ALLOWED = "a lower-case RFC 1123 label: [a-z0-9]([-a-z0-9]*[a-z0-9])?, at most 63 characters"
@@ -291,7 +291,7 @@ def site_name(value, field="site_name"):
 def data_key(value, field="data key"):
     """A Secret/ConfigMap data key as the API server accepts it."""
     _require_str(value, field, DATA_KEY_ALLOWED)
-    problem = _pattern_problem(value, _DATA_KEY_RE, 253, "-._")
+    problem = _pattern_problem(value, DATA_KEY_RE, 253, "-._")
     if not problem and (value in (".", "..") or value.startswith("..")):
         problem = "is or starts with '..'" if value != "." else "is '.'"
     if problem:
@@ -532,9 +532,19 @@ def port(value, field="port", allow_int=False):
     return value
 
 
+def _same_kind(value, choice_):
+    """``value`` is of the kind of ``choice_`` (subclasses count: Ansible passes tagged ``str`` subclasses)."""
+    if isinstance(choice_, bool) or isinstance(value, bool):
+        return isinstance(choice_, bool) and isinstance(value, bool)
+    for kind in (int, str, float):
+        if isinstance(choice_, kind):
+            return isinstance(value, kind)
+    return type(value) is type(choice_)
+
+
 def choice(value, field, choices):
     """One of ``choices``, compared exactly (``"2"`` is not ``2``)."""
-    if isinstance(value, bool) or value not in choices or type(value) not in {type(c) for c in choices}:
+    if isinstance(value, bool) or value not in choices or not any(_same_kind(value, c) for c in choices):
         raise ValidationError(field, value, "is not one of the choices", "one of %s" % ", ".join(repr(c) for c in choices))
     return value
 
