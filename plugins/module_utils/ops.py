@@ -111,7 +111,8 @@ def ensure_cert(rt, params):
     secret_type = params.get("secret_type") or (layout.TYPE_OPAQUE if params["ca_only"] else layout.TYPE_TLS)
     if params["ca_only"] and secret_type == layout.TYPE_TLS:
         raise pki.PkiError("secret_type", "kubernetes.io/tls Secrets must hold tls.crt and tls.key; with ca_only use Opaque")
-    req = common.request(params, secret_type=secret_type, extra_data=extra)
+    req = common.request(params, secret_type=secret_type, extra_data=extra,
+                         router_profile=params["skupper_version"] == 2 and not params["ca_only"])
     store = rt.store(params)
     if params["state"] == "absent":
         return engine.ensure_absent(store, req.namespace, req.name, rt.check_mode)
@@ -263,7 +264,7 @@ def ensure_link(rt, params):
     if not v2:
         token_labels, annotations = v1_token_metadata(remote_store, remote, endpoints, params["cost"])
         labels.update(token_labels)
-    req = common.request(dict(spec_params, labels=labels, annotations=annotations), secret_type=layout.TYPE_TLS)
+    req = common.request(dict(spec_params, labels=labels, annotations=annotations), secret_type=layout.TYPE_TLS, router_profile=v2)
     def signer():
         return common.issuer_from_secret(remote_store, remote["namespace"], remote["ca_secret"], field="remote.ca_secret")
     secret_result = engine.ensure(local, req, common.Leaf(spec, signer), rt.check_mode)
