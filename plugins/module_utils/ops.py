@@ -240,6 +240,10 @@ def ensure_link(rt, params):
     creds = params.get("tls_credentials") or ("link-%s" % remote["site_name"] if v2 else name)
     layout.validate_name(name, "name")
     layout.validate_name(creds, "tls_credentials")
+    if v2:
+        problems = layout.link_name_problems(name, creds)
+        if problems:
+            raise pki.PkiError("name" if problems[0].startswith("Link") else "tls_credentials", "; ".join(problems))
     if params["cost"] < 1:
         raise pki.PkiError("cost", "must be 1 or more, got %d" % params["cost"])
     if params.get("dest"):
