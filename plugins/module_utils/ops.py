@@ -269,6 +269,7 @@ def ensure_link(rt, params):
         token_labels, annotations = v1_token_metadata(remote_store, remote, endpoints, params["cost"])
         labels.update(token_labels)
     req = common.request(dict(spec_params, labels=labels, annotations=annotations), secret_type=layout.TYPE_TLS, router_profile=v2)
+
     def signer():
         return common.issuer_from_secret(remote_store, remote["namespace"], remote["ca_secret"], field="remote.ca_secret")
     secret_result = engine.ensure(local, req, common.Leaf(spec, signer), rt.check_mode)

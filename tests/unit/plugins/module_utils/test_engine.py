@@ -282,19 +282,19 @@ def test_missing_ca(material, planned):
 CA_CASES = [
     # id, existing data (fn), owner labels, request kwargs, spec, action, reason prefixes, deferred prefixes, writes, material kept
     ("missing", lambda: None, None, {}, CA_SPEC, "created", ["missing:"], [], 1, False),
-    ("ours-satisfied", lambda: ca_data(), OURS, {}, CA_SPEC, "unchanged", [], [], 0, True),
+    ("ours-satisfied", ca_data, OURS, {}, CA_SPEC, "unchanged", [], [], 0, True),
     ("ours-expiry-window", lambda: ca_data(now=long_ago(1800)), OURS, {}, CA_SPEC, "unchanged", ["expiry:"], ["expiry:"], 0, True),
-    ("ours-subject", lambda: ca_data(), OURS, {}, pki.CertSpec("renamed CA", is_ca=True, key=EC256), "unchanged",
+    ("ours-subject", ca_data, OURS, {}, pki.CertSpec("renamed CA", is_ca=True, key=EC256), "unchanged",
      ["subject:"], ["subject:"], 0, True),
-    ("ours-key-type", lambda: ca_data(), OURS, {}, pki.CertSpec("west site CA", is_ca=True, key=pki.KeySpec("rsa", 2048)),
+    ("ours-key-type", ca_data, OURS, {}, pki.CertSpec("west site CA", is_ca=True, key=pki.KeySpec("rsa", 2048)),
      "unchanged", ["key_type:"], ["key_type:"], 0, True),
     ("ours-expiry-window-force", lambda: ca_data(now=long_ago(1800)), OURS, {"force": True}, CA_SPEC, "reissued",
      ["expiry:", "force:"], [], 1, False),
     ("foreign-in-window-adopt", lambda: ca_data(now=long_ago(1800)), {}, {"adopt": True}, CA_SPEC, "adopted",
      ["adopt:", "expiry:"], ["expiry:"], 1, True),
-    ("foreign-subject-adopt", lambda: ca_data(), {}, {"adopt": True}, pki.CertSpec("renamed CA", is_ca=True, key=EC256), "adopted",
+    ("foreign-subject-adopt", ca_data, {}, {"adopt": True}, pki.CertSpec("renamed CA", is_ca=True, key=EC256), "adopted",
      ["adopt:", "subject:"], ["subject:"], 1, True),
-    ("foreign-satisfied", lambda: ca_data(), {}, {}, CA_SPEC, "foreign", ["foreign:"], [], 0, True),
+    ("foreign-satisfied", ca_data, {}, {}, CA_SPEC, "foreign", ["foreign:"], [], 0, True),
 ]
 
 
