@@ -99,3 +99,22 @@ attributes:
       - skupper.tls.k8s
     description: Use C(group/skupper.tls.k8s) in C(module_defaults) to set connection options once.
 """
+
+    # skupper_site / skupper_links: the same attributes; they have no force option
+    SITE_ATTRIBUTES = r"""
+attributes:
+  check_mode:
+    support: full
+    description: Reports the same RV(ignore:action) and RV(ignore:reasons) a real run would, and writes nothing.
+  diff_mode:
+    support: full
+    description: Shows certificate facts (subject, SANs, serial, dates, fingerprints) before and after, never key bytes or Secret data.
+  idempotent:
+    support: full
+    description: A second run with the same options changes nothing and makes no write request.
+  action_group:
+    support: full
+    membership:
+      - skupper.tls.k8s
+    description: Use C(group/skupper.tls.k8s) in C(module_defaults) to set connection options once.
+"""

@@ -192,7 +192,7 @@ SITE_PARTS = ("site", "local", "service")
 
 def site_argument_spec():
     """skupper_site: everything one site owns (site, local and service TLS), in one task."""
-    service = dict(name=dict(type="str", required=True), secret=dict(type="str"), hosts=dict(type="list", elements="str"))
+    service = dict(name=dict(type="str", required=True), secret=dict(type="str", no_log=False), hosts=dict(type="list", elements="str"))
     source = side_argument_spec(namespace=dict(type="str", required=True), site_name=dict(type="str", required=True),
                                 services=dict(type="list", elements="dict", default=[], options=service), **_certificate_options())
     spec = dict(

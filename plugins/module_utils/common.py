@@ -179,13 +179,13 @@ def cert_spec(params, common_name, hosts=(), usage="both", is_ca=False, fields=N
     return spec.validate(fields)
 
 
-def request(params, secret_type=layout.TYPE_TLS, extra_data=None):
+def request(params, secret_type=layout.TYPE_TLS, extra_data=None, router_profile=False):
     validate.k8s_name(params["name"], "name")
     validate.namespace(params["namespace"])
     layout.validate_metadata(params["labels"], params["annotations"])
     return engine.Request(namespace=params["namespace"], name=params["name"], secret_type=secret_type,
                           labels=dict(params["labels"]), annotations=dict(params["annotations"]),
-                          extra_data=dict(extra_data or {}), adopt=params["adopt"], force=params["force"])
+                          extra_data=dict(extra_data or {}), adopt=params["adopt"], force=params["force"], router_profile=router_profile)
 
 
 def load_issuer(params, cert_field, key_field, chain_field):

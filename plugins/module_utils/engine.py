@@ -24,7 +24,7 @@ import copy
 import dataclasses
 import datetime
 
-from ansible_collections.skupper.tls.plugins.module_utils import layout, pki, policy, validate
+from ansible_collections.skupper.tls.plugins.module_utils import layout, pki, policy, rotation, validate
 from ansible_collections.skupper.tls.plugins.module_utils.store import Conflict, NotFound, StoreError
 
 CONFLICT_RETRIES = 3
@@ -63,6 +63,19 @@ class Request:
     extra_data: dict = dataclasses.field(default_factory=dict)   # key -> bytes, e.g. v1 connect.json
     adopt: bool = False
     force: bool = False
+    # A Secret Skupper v2 (2.1+) uses as a router sslProfile and hot-reloads (site server, link credentials, local
+    # server, service certificates): it carries layout.PRIOR_VALID_REVISIONS, at least rotation.HOLDER_WRITES, so a
+    # CA rotation's writes never close the connections made before it (reference 5.3; rotation.py).
+    router_profile: bool = False
+
+    def annotations_for(self, existing_annotations):
+        """The annotations to ask for, given the Secret's current ones (the revision floor never lowers a higher value)."""
+        if not self.router_profile:
+            return self.annotations
+        current = dict(existing_annotations or {})
+        if layout.PRIOR_VALID_REVISIONS in self.annotations:
+            current[layout.PRIOR_VALID_REVISIONS] = self.annotations[layout.PRIOR_VALID_REVISIONS]
+        return dict(self.annotations, **{layout.PRIOR_VALID_REVISIONS: rotation.holder_prior_valid_revisions(current)})
 
     @property
     def ref(self):
@@ -249,19 +262,20 @@ def ensure(store, request, material, check_mode=False):
         return predict_without_ca(store, request, material.predict_spec, exc.label)
     desired = material.desired()
     trust_only = desired.spec is None and not desired.fixed
-    wanted = policy.Wanted(type=request.secret_type, labels=request.labels, annotations=request.annotations,
-                           extra_data=request.extra_data, force=request.force, defer=tuple(material.defer))
     secret_label = "Secret %s" % request.label
 
     def decide(existing):
         data = layout.decode_data(existing)
         meta = (existing or {}).get("metadata") or {}
+        req = dataclasses.replace(request, annotations=request.annotations_for(meta.get("annotations")))
+        wanted = policy.Wanted(type=req.secret_type, labels=req.labels, annotations=req.annotations,
+                               extra_data=req.extra_data, force=req.force, defer=tuple(material.defer))
         found = policy.Found(exists=bool(existing), type=(existing or {}).get("type"), labels=meta.get("labels") or {},
                              annotations=meta.get("annotations") or {}, data=data)
         stored = policy.Stored(data.get(layout.TLS_CRT), data.get(layout.TLS_KEY), data.get(layout.CA_CRT))
         bundle = material.bundle(None if trust_only else data.get(layout.TLS_CRT), data)
         plan = policy.plan(found, wanted, stored, dataclasses.replace(desired, bundle_pem=bundle))
-        return _secret_write(store, request, material, check_mode, existing, data, plan, trust_only)
+        return _secret_write(store, req, material, check_mode, existing, data, plan, trust_only)
 
     return read_modify_write(store, request.ref, decide, secret_label)
 

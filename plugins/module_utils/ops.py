@@ -134,7 +134,8 @@ def check_cert(params):
     secret_type = params.get("secret_type") or (layout.TYPE_OPAQUE if params["ca_only"] else layout.TYPE_TLS)
     if params["ca_only"] and secret_type == layout.TYPE_TLS:
         raise pki.PkiError("secret_type", "kubernetes.io/tls Secrets must hold tls.crt and tls.key; with ca_only use Opaque")
-    req = common.request(params, secret_type=secret_type, extra_data=extra)
+    req = common.request(params, secret_type=secret_type, extra_data=extra,
+                         router_profile=params["skupper_version"] == 2 and not params["ca_only"])
     spec = None
     if params["state"] == "present":
         if params.get("copy_from"):
@@ -289,6 +290,10 @@ def check_link(params):
     creds = params.get("tls_credentials") or ("link-%s" % remote["site_name"] if v2 else name)
     validate.k8s_name(name, "name" if params.get("name") else "remote.site_name")
     validate.k8s_name(creds, "tls_credentials" if params.get("tls_credentials") else "remote.site_name")
+    if v2:
+        problems = layout.link_name_problems(name, creds)
+        if problems:
+            raise pki.PkiError("name" if problems[0].startswith("Link") else "tls_credentials", "; ".join(problems))
     validate.integer(params["cost"], "cost", 1, validate.INT32_MAX)
     if params.get("dest") is not None:
         validate.file_path(params["dest"], "dest")
@@ -338,7 +343,8 @@ def ensure_link(rt, params):
     if not v2:
         token_labels, annotations = v1_token_metadata(remote_store, remote, endpoints, params["cost"])
         labels.update(token_labels)
-    req = common.request(dict(spec_params, labels=labels, annotations=annotations), secret_type=layout.TYPE_TLS)
+    req = common.request(dict(spec_params, labels=labels, annotations=annotations), secret_type=layout.TYPE_TLS, router_profile=v2)
+
     def signer():
         return common.issuer_from_secret(remote_store, remote["namespace"], remote["ca_secret"], field="remote.ca_secret")
     secret_result = engine.ensure(local, req, common.Leaf(spec, signer), rt.check_mode)

@@ -14,7 +14,6 @@ base64-encoded). This module imports neither ``kubernetes`` nor Ansible.
 from __future__ import annotations
 
 import base64
-import collections
 import contextlib
 import copy
 import errno

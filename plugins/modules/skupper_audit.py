@@ -226,8 +226,8 @@ def execute(rt, params):
         result["html_path"] = _write(params["html_path"], audit_render.html_page(report, title=params["title"]))
     critical = audit.critical(report)
     if critical and params["fail_on_critical"]:
-        module.fail_json(msg="%d critical finding(s): %s" % (len(critical), "; ".join(critical[:5]) + (" ..." if len(critical) > 5 else "")),
-                         **result)
+        raise engine.EngineError("%d critical finding(s): %s" % (len(critical), "; ".join(critical[:5]) + (" ..." if len(critical) > 5 else "")),
+                                 **result)
     return result
 
 

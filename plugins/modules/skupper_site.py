@@ -22,7 +22,7 @@ description:
 author:
   - skupper.tls contributors (@skupper-tls)
 extends_documentation_fragment:
-  - skupper.tls.certificate.attributes
+  - skupper.tls.certificate.site_attributes
   - skupper.tls.target
   - skupper.tls.auth
 options:

@@ -15,7 +15,8 @@ import yaml
 
 from ansible_collections.skupper.tls.plugins.module_utils import pki
 
-from test_site_playbook import KEY_LINE, SITE, SITES, clusters, inventory, mesh, secret, verified  # noqa: F401  (clusters: fixture)
+# clusters is a fixture used by name
+from test_site_playbook import KEY_LINE, SITE, SITES, clusters, inventory, mesh, secret, verified  # noqa: F401  pylint: disable=unused-import
 
 SITE_SECRETS = ["skupper-site-ca", "skupper-site-server", "skupper-local-ca", "skupper-local-server", "skupper-service-ca",
                 "skupper-tls-backend", "skupper-service-client"]

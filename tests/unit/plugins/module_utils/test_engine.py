@@ -282,19 +282,19 @@ def test_missing_ca(material, planned):
 CA_CASES = [
     # id, existing data (fn), owner labels, request kwargs, spec, action, reason prefixes, deferred prefixes, writes, material kept
     ("missing", lambda: None, None, {}, CA_SPEC, "created", ["missing:"], [], 1, False),
-    ("ours-satisfied", lambda: ca_data(), OURS, {}, CA_SPEC, "unchanged", [], [], 0, True),
+    ("ours-satisfied", ca_data, OURS, {}, CA_SPEC, "unchanged", [], [], 0, True),
     ("ours-expiry-window", lambda: ca_data(now=long_ago(1800)), OURS, {}, CA_SPEC, "unchanged", ["expiry:"], ["expiry:"], 0, True),
-    ("ours-subject", lambda: ca_data(), OURS, {}, pki.CertSpec("renamed CA", is_ca=True, key=EC256), "unchanged",
+    ("ours-subject", ca_data, OURS, {}, pki.CertSpec("renamed CA", is_ca=True, key=EC256), "unchanged",
      ["subject:"], ["subject:"], 0, True),
-    ("ours-key-type", lambda: ca_data(), OURS, {}, pki.CertSpec("west site CA", is_ca=True, key=pki.KeySpec("rsa", 2048)),
+    ("ours-key-type", ca_data, OURS, {}, pki.CertSpec("west site CA", is_ca=True, key=pki.KeySpec("rsa", 2048)),
      "unchanged", ["key_type:"], ["key_type:"], 0, True),
     ("ours-expiry-window-force", lambda: ca_data(now=long_ago(1800)), OURS, {"force": True}, CA_SPEC, "reissued",
      ["expiry:", "force:"], [], 1, False),
     ("foreign-in-window-adopt", lambda: ca_data(now=long_ago(1800)), {}, {"adopt": True}, CA_SPEC, "adopted",
      ["adopt:", "expiry:"], ["expiry:"], 1, True),
-    ("foreign-subject-adopt", lambda: ca_data(), {}, {"adopt": True}, pki.CertSpec("renamed CA", is_ca=True, key=EC256), "adopted",
+    ("foreign-subject-adopt", ca_data, {}, {"adopt": True}, pki.CertSpec("renamed CA", is_ca=True, key=EC256), "adopted",
      ["adopt:", "subject:"], ["subject:"], 1, True),
-    ("foreign-satisfied", lambda: ca_data(), {}, {}, CA_SPEC, "foreign", ["foreign:"], [], 0, True),
+    ("foreign-satisfied", ca_data, {}, {}, CA_SPEC, "foreign", ["foreign:"], [], 0, True),
 ]
 
 
@@ -562,3 +562,56 @@ def test_transform_conflict_asks_again():
     result = engine.transform(store, request(), change)
     assert result["action"] == "rotation_prepared" and len(calls) == 2 and store.writes == 1
     assert set(stored_data(store)) == {layout.TLS_CRT, layout.TLS_KEY, layout.CA_CRT, layout.NEXT_CRT, layout.NEXT_KEY}
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# router profiles: the prior-valid-revisions floor (reference 5.3, rotation.HOLDER_WRITES)
+
+PVR = layout.PRIOR_VALID_REVISIONS
+
+PROFILE_CASES = [
+    # id, existing annotations (None: no Secret), request annotations, action, the annotation after, writes
+    ("new", None, {}, "created", str(rotation.HOLDER_WRITES), 1),
+    ("missing-on-ours", {}, {}, "updated", str(rotation.HOLDER_WRITES), 1),
+    ("lower-raised", {PVR: "1"}, {}, "updated", str(rotation.HOLDER_WRITES), 1),
+    ("unparseable-raised", {PVR: "many"}, {}, "updated", str(rotation.HOLDER_WRITES), 1),
+    ("higher-kept", {PVR: "7"}, {}, "unchanged", "7", 0),
+    ("floor-kept", {PVR: str(rotation.HOLDER_WRITES)}, {}, "unchanged", str(rotation.HOLDER_WRITES), 0),
+    ("asked-higher", {PVR: str(rotation.HOLDER_WRITES)}, {PVR: "9"}, "updated", "9", 1),
+    ("asked-lower-refused", {PVR: "5"}, {PVR: "1"}, "updated", str(rotation.HOLDER_WRITES), 1),
+]
+
+
+@pytest.mark.parametrize("case", PROFILE_CASES, ids=[c[0] for c in PROFILE_CASES])
+def test_router_profile_keeps_enough_prior_revisions(ca, case):
+    _id, existing, asked, action, after, writes = case
+    store = MemoryStore()
+    if existing is not None:
+        store.put(secret(leaf_data(ca), OURS, annotations=existing))
+    result = engine.ensure(store, request(router_profile=True, annotations=asked), leaf(ca))
+    assert result["action"] == action
+    assert store.get(layout.secret_ref(NS, NAME))["metadata"]["annotations"][PVR] == after
+    assert store.writes == writes
+
+
+def test_non_profile_secrets_get_no_revision_annotation(ca):
+    store = MemoryStore()
+    engine.ensure(store, request(), leaf(ca))
+    assert PVR not in (store.get(layout.secret_ref(NS, NAME))["metadata"].get("annotations") or {})
+
+
+def test_a_rotation_keeps_pre_rotation_connections_under_skupper_rule(ca, other_ca):
+    """Three data writes to a holder (prepare, activate, finalize) with the annotation we set: Skupper's oldest valid
+    ordinal never passes the ordinal the holder had when the rotation started (rotation.skupper_oldest_valid)."""
+    store = MemoryStore()
+    engine.ensure(store, request(router_profile=True), leaf(ca))
+    both = pem(ca.cert) + pem(other_ca.cert)
+    steps = [common.Leaf(LEAF_SPEC, lambda: (ca, both)),                       # prepare: old + new trusted
+             common.Leaf(LEAF_SPEC, lambda: (other_ca, pem(other_ca.cert) + pem(ca.cert))),   # activate: new signs
+             common.Leaf(LEAF_SPEC, lambda: (other_ca, pem(other_ca.cert)))]   # finalize: new only
+    pvs = []
+    for material in steps:
+        result = engine.ensure(store, request(router_profile=True), material)
+        assert result["action"] in ("updated_trust", "reissued")
+        pvs.append(int(store.get(layout.secret_ref(NS, NAME))["metadata"]["annotations"][PVR]))
+    assert all(oldest <= 0 for _ordinal, oldest in rotation.skupper_oldest_valid(pvs))
