@@ -39,6 +39,8 @@ options:
   certificate_content:
     description:
       - PEM of a CA certificate to store instead of generating one. Needs O(private_key_content).
+      - Certificates only; a C(PRIVATE KEY) block is refused. Never shown in the task's output or logs (C(no_log)).
+      - The CA must be valid now (not expired, not before its start), a CA (C(CA:TRUE)) and at least RSA-2048 or P-256.
     type: str
   private_key_content:
     description:
@@ -48,6 +50,7 @@ options:
     description:
       - PEM of the certificates from the issuer of O(certificate_content) up to the root, when
         O(certificate_content) is an intermediate CA. They are added to C(ca.crt).
+      - Certificates only; a C(PRIVATE KEY) block is refused. Never shown in the task's output or logs (C(no_log)).
     type: str
   rotation:
     description:

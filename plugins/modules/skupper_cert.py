@@ -71,6 +71,8 @@ options:
   ca_certificate_content:
     description:
       - PEM of the CA certificate to sign with, instead of O(ca_secret).
+      - Certificates only; a C(PRIVATE KEY) block is refused. Never shown in the task's output or logs (C(no_log)).
+      - The CA must be valid now (not expired, not before its start), a CA (C(CA:TRUE)) and at least RSA-2048 or P-256.
     type: str
   ca_private_key_content:
     description:
@@ -79,6 +81,7 @@ options:
   ca_chain_content:
     description:
       - PEM of the chain from the issuer of O(ca_certificate_content) up to the root, added to C(ca.crt).
+      - Certificates only; a C(PRIVATE KEY) block is refused. Never shown in the task's output or logs (C(no_log)).
     type: str
 seealso:
   - module: skupper.tls.skupper_ca
