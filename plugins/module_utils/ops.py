@@ -42,9 +42,14 @@ def ca_material(rt, params):
                             hosts=tuple(sorted(pki.host_set(issuer.cert))), validity=pki.not_after(issuer.cert) - pki.not_before(issuer.cert),
                             renew_before=datetime.timedelta(0), key=pki.key_spec_of(issuer.key))
         return common.ImportedCa(issuer, spec, v1)
+    return common.GeneratedCa(generated_ca_spec(params), v1)
+
+
+def generated_ca_spec(params):
+    """The CertSpec of a CA skupper.tls generates; a bad subject is reported under the option it came from."""
     subject = params.get("subject") or layout.default_ca_subject(params["name"], params["skupper_version"], params.get("site_name"))
     cn_field = "subject" if params.get("subject") else ("site_name" if subject != params["name"] else "name")
-    return common.GeneratedCa(common.cert_spec(params, subject, is_ca=True, fields={"common_name": cn_field}), v1)
+    return common.cert_spec(params, subject, is_ca=True, fields={"common_name": cn_field})
 
 
 def _warn_signing_key(rt, params, mat):
@@ -72,8 +77,7 @@ def check_ca(params):
     if params["state"] == "present" and params.get("certificate_content"):
         common.load_issuer(params, "certificate_content", "private_key_content", "chain_content")
     elif params["state"] == "present" and not params.get("copy_from"):
-        subject = params.get("subject") or layout.default_ca_subject(params["name"], params["skupper_version"], params.get("site_name"))
-        common.cert_spec(params, subject, is_ca=True, fields={"common_name": "subject" if params.get("subject") else "site_name"})
+        generated_ca_spec(params)
     elif params.get("copy_from"):
         validate.k8s_name(params["copy_from"]["name"], "copy_from.name")
         validate.namespace(params["copy_from"].get("namespace") or params["namespace"], "copy_from.namespace")
@@ -417,11 +421,6 @@ class Plan(object):
             if result is not None:   # None: nothing to do and nothing to report (a peer's CA that exists)
                 self.out.add(kind, label, result)
         return self.out
-
-
-def _field(secret, option):
-    """How an option of one of a site's Secrets is named in messages."""
-    return "%s (%s)" % (option, secret)
 
 
 def ensure_site(rt, params):
