@@ -8,56 +8,8 @@ Written against the playbooks and the inventory model (docs/INVENTORY.md) only, 
 
 from __future__ import annotations
 
-import base64
-import os
-
-import yaml
-
 from ansible_collections.skupper.tls.plugins.module_utils import pki
-
-SITES = ("west", "east", "north")
-PLAYBOOKS = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "playbooks")
-SITE, VERIFY, ROTATE = (os.path.join(PLAYBOOKS, n) for n in ("site.yml", "verify.yml", "rotate.yml"))
-SITE_SECRETS = ("skupper-site-ca", "skupper-site-server", "skupper-local-ca", "skupper-local-server", "skupper-service-ca",
-                "skupper-service-client", "skupper-tls-backend")
-
-
-def write_inventory(tmp_path, hosts, common=None, name="inventory.yml"):
-    data = {"all": {"vars": dict({"ansible_connection": "local", "ansible_python_interpreter": "{{ ansible_playbook_python }}",
-                                  "skupper_services": [{"name": "backend", "hosts": ["backend", "backend.example.com"]}],
-                                  "skupper_service_tls_mode": "shared"}, **(common or {})),
-                    "hosts": hosts}}
-    path = tmp_path / name
-    path.write_text(yaml.safe_dump(data))
-    return path
-
-
-def mesh_hosts(fleet, connection=None, external=True, full=False):
-    """One inventory host per site of the fleet; links A->B for A before B (or both ways with full=True)."""
-    hosts = {}
-    for index, name in enumerate(fleet):
-        site = fleet[name]
-        peers = [other for other in fleet if other != name] if full else list(fleet)[index + 1:]
-        hosts[name] = {"skupper_namespace": site.namespace, "skupper_links": [{"to": other} for other in peers],
-                       "skupper_cluster": connection(site) if connection else {"kubeconfig": fleet.kubeconfig, "context": site.context}}
-        if external:
-            hosts[name]["skupper_external_hosts"] = ["%s.example.com" % name]
-    return hosts
-
-
-def secret_data(site, name):
-    obj = site.get("Secret", name)
-    return {k: base64.b64decode(v) for k, v in obj["data"].items()} if obj else None
-
-
-def verified(playbook, inv, env=None, expect_ok=True):
-    """Run the verify playbook; return its handshake results (all must pass unless expect_ok is False)."""
-    run = playbook(VERIFY, inventory=inv, env=env, expect_rc=0 if expect_ok else None)
-    handshakes = [h for r in run.results() for h in r.get("results", []) if isinstance(h, dict) and "ok" in h and "method" in h]
-    if expect_ok:
-        assert handshakes and all(h["ok"] for h in handshakes), [h for h in handshakes if not h["ok"]]
-        assert {h["method"] for h in handshakes} == {"python", "openssl"}
-    return run, handshakes
+from realkube.inventory import SITE, SITE_SECRETS, SITES, mesh_hosts, secret_data, verified, write_inventory
 
 
 def test_site_mesh_on_three_real_clusters(playbook, real_fleet, tmp_path):
@@ -90,8 +42,7 @@ def test_site_mesh_on_three_real_clusters(playbook, real_fleet, tmp_path):
     assert playbook(SITE, inventory=inv).changed() == 0
     assert fleet.writes(marks) == 0, [r for r in fleet.requests(marks) if r[1] in ("create", "update", "patch", "delete")]
     assert playbook(SITE, inventory=inv, check=True).changed() == 0
-    _, handshakes = verified(playbook, inv)
-    assert len(handshakes) >= 2 * (3 + 3 * 3 + 3 * 2)
+    assert len(verified(playbook, inv)) >= 2 * (3 + 3 * 3 + 3 * 2)
     assert fleet.writes(marks) == 0
     assert fleet.requests(marks, verb="get"), "the audit log saw the reads"
 

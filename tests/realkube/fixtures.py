@@ -21,6 +21,7 @@ import uuid
 import pytest
 
 from .cluster import RealCluster, Unavailable, find_binaries, start_many, write_kubeconfig
+from .proxy import FaultProxy
 
 REQUIRE_ENV = "SKUPPER_TLS_REQUIRE_REAL_KUBE"
 
@@ -162,4 +163,20 @@ def real_fleet(real_clusters, tmp_path):
     return make
 
 
-__all__ = ["RealCluster", "Pool", "Fleet", "Site", "real_kube_pool", "real_clusters", "real_namespace", "real_fleet", "required"]
+@pytest.fixture
+def real_fault_proxy(tmp_path):
+    """real_fault_proxy(cluster) -> FaultProxy: HTTPS on loopback in front of the real cluster, faults on demand
+    (`inject(method, path_regex, fault, count)`), its own kubeconfig/context; stopped at teardown."""
+    proxies = []
+
+    def make(cluster):
+        proxy = FaultProxy(cluster, str(tmp_path / ("proxy-%s-%d" % (cluster.name, len(proxies)))))
+        proxies.append(proxy)
+        return proxy
+    yield make
+    for proxy in proxies:
+        proxy.stop()
+
+
+__all__ = ["RealCluster", "Pool", "Fleet", "Site", "real_kube_pool", "real_clusters", "real_namespace", "real_fleet",
+           "real_fault_proxy", "required"]
