@@ -69,7 +69,7 @@ def find_binaries():
 def free_ports(count):
     socks = []
     try:
-        for _ in range(count):
+        for _index in range(count):
             s = socket.socket()
             s.bind(("127.0.0.1", 0))
             socks.append(s)
@@ -264,7 +264,7 @@ class RealCluster:
             return status, payload.decode(errors="replace"), hdrs
 
     def _ok(self, method, path, body=None, expect=(200, 201), **kw):
-        status, payload, _ = self.request(method, path, body, **kw)
+        status, payload, _headers = self.request(method, path, body, **kw)
         if status not in expect:
             payload = payload if isinstance(payload, dict) else {}
             raise ApiError(status, payload.get("reason", ""), "%s %s on %s: %s" % (method, path, self.name, payload.get("message", payload)),
@@ -293,7 +293,7 @@ class RealCluster:
 
     def get(self, kind, namespace, name):
         """The object, or None."""
-        status, payload, _ = self.request("GET", self.path_of(kind, namespace, name))
+        status, payload, _headers = self.request("GET", self.path_of(kind, namespace, name))
         if status == 404:
             return None
         if status != 200:
@@ -328,6 +328,7 @@ class RealCluster:
             for key, value in (substitutions or {}).items():
                 documents = documents.replace("${%s}" % key, value)
             documents = [d for d in yaml.safe_load_all(documents) if d]
+        documents = [item for d in documents for item in (d["items"] if d["kind"] == "List" else [d])]
         out = []
         for doc in documents:
             if namespace and doc["kind"] not in ("ClusterRole", "ClusterRoleBinding", "Namespace"):

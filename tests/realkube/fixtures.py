@@ -56,7 +56,7 @@ class Pool:
                 unavailable(str(err))
             if self.base_dir is None:
                 self.base_dir = tempfile.mkdtemp(prefix="realkube-")
-            names = [next(self._names) for _ in range(count - len(self.clusters))]
+            names = [next(self._names) for _index in range(count - len(self.clusters))]
             try:
                 self.clusters += start_many(names, base_dir=self.base_dir, binaries=binaries)
             except Exception as err:  # pylint: disable=broad-except  # a broken server is an error, never a skip

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 from kubeapi.errors import ApiError
 from kubeapi.pki import make_pki
-from kubeapi.server import FAULTS, _HTTPServer  # pylint: disable=import-private-name  # the same TLS front, reused
+from kubeapi.server import FAULTS, _HTTPServer  # the same TLS front, reused
 
 from .cluster import write_kubeconfig
 

@@ -1,5 +1,6 @@
 """The real-cluster fixtures themselves: audit-log counting, identities, kubeconfig, the fault proxy, clean stop."""
 
+import json
 import os
 import socket
 
@@ -41,7 +42,7 @@ def test_limited_identities_kubeconfig_and_rbac(real_clusters, real_namespace, t
     ns = real_namespace(cluster, "rbac")
     cluster.put(secret(ns))
     token = cluster.service_account_token(ns, "reader")
-    status, body, _ = cluster.request("GET", cluster.path_of("secret", ns, "s"), token=token)
+    status, body, _headers = cluster.request("GET", cluster.path_of("secret", ns, "s"), token=token)
     assert status == 403 and 'cannot get resource "secrets"' in body["message"] and ns in body["message"]
     cluster.apply_manifest([ROLE, {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding", "metadata": {"name": "reader"},
                                    "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "read-secrets"},
@@ -91,7 +92,7 @@ def test_fault_proxy_passes_through_and_injects(real_clusters, real_namespace, r
         str(tmp_path / "kc-limited"), [], users={"limited": (proxy, cluster.limited_token, ns)}), context="limited"))
     with pytest.raises(client.exceptions.ApiException) as err:
         limited.read_namespaced_secret("s", ns)
-    assert err.value.status == 403 and 'User "limited" cannot get resource "secrets"' in err.value.body
+    assert err.value.status == 403 and json.loads(err.value.body)["message"].startswith('secrets "s" is forbidden: User "limited" cannot get')
 
 
 def test_start_and_stop_cleanly(tmp_path):
