@@ -15,7 +15,6 @@ import re
 import pytest
 import yaml
 
-from ansible_collections.skupper.tls.plugins.module_utils import pki
 
 SITES = ("west", "east", "north")
 PLAYBOOKS = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "playbooks")
@@ -50,11 +49,6 @@ def mesh(extra):
         hosts[name] = dict({"skupper_namespace": name, "skupper_external_hosts": ["%s.example.com" % name],
                             "skupper_links": [{"to": other} for other in SITES[index + 1:]]}, **extra(name))
     return hosts
-
-
-def secret(cluster, ns, name):
-    obj = cluster.get("Secret", ns, name)
-    return dict((k, base64.b64decode(v)) for k, v in obj["data"].items()) if obj else None
 
 
 @pytest.fixture
