@@ -74,23 +74,24 @@ def test_site_verify_rotate_with_only_the_shipped_role(playbook, real_fleet, tmp
     assert granted - used == NOT_EXERCISED_HERE, sorted(used)
 
 
-def test_forbidden_names_verb_resource_namespace_and_cluster(playbook, real_fleet, tmp_path):
+@pytest.mark.parametrize("answer", [403, 401])
+def test_refusal_names_verb_resource_namespace_and_cluster(playbook, real_fleet, tmp_path, answer):
     fleet = real_fleet(["west"])
     site = fleet["west"]
-    # the tokens.csv user "limited" exists but is bound to nothing
-    kubeconfig = write_kubeconfig(str(tmp_path / "kubeconfig-none"), [], users={"nobody": (site.cluster, site.cluster.limited_token, site.namespace)})
+    # 403: the tokens.csv user "limited" exists but is bound to nothing; 401: a token the server does not know
+    token = site.cluster.limited_token if answer == 403 else "not-a-token-" + site.namespace
+    kubeconfig = write_kubeconfig(str(tmp_path / "kubeconfig-none"), [], users={"nobody": (site.cluster, token, site.namespace)})
     inv = write_inventory(tmp_path, mesh_hosts(fleet, connection=lambda s: {"kubeconfig": kubeconfig, "context": "nobody"}))
     run = playbook(SITE, inventory=inv, expect_rc=2)
     failed = [r for r in run.records if r["status"] == "failed"]
     assert failed, repr(run)
     message = failed[0]["result"].get("msg", "")
-    print("403 message:", message)
-    assert "403" in message or "forbidden" in message.lower(), message
+    assert str(answer) in message or ("forbidden" if answer == 403 else "unauthorized") in message.lower(), message
     assert "get" in message or "read" in message, message
     assert "secret" in message.lower(), message
     assert site.namespace in message, message
     assert site.cluster.url in message or "nobody" in message, message
-    assert site.cluster.token not in run.stdout + run.stderr and site.cluster.limited_token not in run.stdout + run.stderr
+    assert site.cluster.token not in run.stdout + run.stderr and token not in run.stdout + run.stderr
 
 
 def test_peer_ca_reader_grants_only_the_peer_ca(real_fleet):
