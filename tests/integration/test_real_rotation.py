@@ -19,6 +19,7 @@ def site_ca_fingerprints(fleet):
 def test_rotate_every_phase_interrupted_on_real_clusters(playbook, real_fleet, real_fault_proxy, tmp_path):
     fleet = real_fleet(SITES)
     proxies = {name: real_fault_proxy(site.cluster) for name, site in fleet.items()}
+
     def through_proxy(site):
         return {"kubeconfig": proxies[site.name].kubeconfig, "context": proxies[site.name].context}
     inv = write_inventory(tmp_path, mesh_hosts(fleet, full=True, connection=through_proxy))

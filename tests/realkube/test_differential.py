@@ -145,8 +145,8 @@ def test_test_server_answers_like_a_real_one(real_clusters, real_namespace, kube
     limited_real = real.service_account_token("rbac-test", "limited")
     clients = (Client(real.url, real.ca_file, real.token), Client(kube_cluster.url, kube_cluster.ca_file, kube_cluster.token))
     diffs, steps = [], 0
-    for (step, method, path, body, kw), (_step, _method, path_t, body_t, kw_t) in zip(sequence(ns_real, limited_real),
-                                                                            sequence(ns_test, kube_cluster.limited_token)):
+    pairs = zip(sequence(ns_real, limited_real), sequence(ns_test, kube_cluster.limited_token))
+    for (step, method, path, body, kw), (_step, _method, path_t, body_t, kw_t) in pairs:
         answers = (clients[0].send(method, path, body, **kw), clients[1].send(method, path_t, body_t, **kw_t))
         diffs += compare(step, answers[0], answers[1], ns_real, ns_test, (real.url, kube_cluster.url))
         steps += 1
