@@ -183,7 +183,8 @@ class State:
         if not res.group:
             for item in items:  # built-in kinds are listed without apiVersion/kind on each item
                 del item["apiVersion"], item["kind"]
-        return {"apiVersion": res.api_version, "kind": res.kind + "List", "metadata": {"resourceVersion": revision}, "items": items}
+        metadata = {"continue": "", "resourceVersion": revision} if res.group else {"resourceVersion": revision}  # v1.28 CR lists
+        return {"apiVersion": res.api_version, "kind": res.kind + "List", "metadata": metadata, "items": items}
 
     def replace(self, res, namespace, name, body, dry_run=False, manager="unknown", subresource=None):
         obj = self._decode(res, body, namespace)

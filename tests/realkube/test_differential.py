@@ -62,6 +62,7 @@ def sequence(ns, limited_token):
                      "endpoints": [{"name": "inter-router", "host": "east.example.com", "port": "55671", "group": "skupper-router"}]}}
     yield "discovery-version", "GET", "/version", None, {}
     yield "discovery-core", "GET", "/api/v1", None, {}
+    yield "discovery-groups", "GET", "/apis", None, {}
     yield "discovery-skupper", "GET", "/apis/skupper.io/v2alpha1", None, {}
     yield "get-missing", "GET", secrets + "/s1", None, {}
     yield "create-dry-run", "POST", secrets + "?dryRun=All", secret, {}
@@ -88,6 +89,11 @@ def sequence(ns, limited_token):
     yield "link-dry-run-update", "PUT", links + "/link-east?dryRun=All", dict(link, spec=dict(link["spec"], cost=2)), {}
     yield "link-get", "GET", links + "/link-east", None, {}
     yield "site-missing", "GET", sites + "/west", None, {}
+    site = {"apiVersion": "skupper.io/v2alpha1", "kind": "Site", "metadata": {"name": "west", "namespace": ns}, "spec": {}}
+    yield "site-create", "POST", sites, site, {}
+    yield "site-status-no-rv", "PUT", sites + "/west/status", dict(site, status={"endpoints": [{"name": "inter-router", "host": "h"}]}), {}
+    yield "site-list", "GET", sites, None, {}
+    yield "namespace-get", "GET", "/api/v1/namespaces/" + ns, None, {}
     yield "delete-stale", "DELETE", secrets + "/s1", {"apiVersion": "v1", "kind": "DeleteOptions", "preconditions": {"resourceVersion": "1"}}, {}
     yield "delete", "DELETE", secrets + "/s1", None, {}
     yield "delete-again", "DELETE", secrets + "/s1", None, {}
