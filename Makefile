@@ -92,6 +92,7 @@ units: .venv collection-path | $(LOG_DIR) ## Unit tests: pytest tests/unit tests
 
 .PHONY: integration
 integration: .venv collection-path | $(LOG_DIR) ## Integration tests: pytest tests/integration (playbooks vs. real API servers, the test API server, directories)
+	@hack/ensure-chromium.sh
 	@if [ ! -d tests/integration ]; then \
 		echo 'integration: tests/integration does not exist yet - nothing to run'; \
 		rm -f $(LOG_DIR)/integration.log; exit 0; fi
@@ -116,9 +117,13 @@ test: units integration sanity lint ## Everything CI runs: units, integration, s
 # ---------------------------------------------------------------------------
 
 .PHONY: demo
-demo: .venv collection-path ## 3 sites in directory mode (site playbook), verified by TLS handshakes, then a summary; no cluster needed
+demo: .venv collection-path ## 3 sites in directory mode (site playbook), verified by TLS handshakes, audited (HTML page), then a summary; no cluster needed
 	@command -v openssl >/dev/null || { echo 'demo: the openssl binary is needed for the verify handshakes (apt-get install openssl)' >&2; exit 1; }
 	$(VENV_BIN)/python hack/demo.py
+
+.PHONY: audit
+audit: .venv collection-path ## Audit the demo sites again (after make demo): playbooks/audit.yml -> demo-output/audit/audit.{json,html}
+	$(VENV_BIN)/ansible-playbook -i examples/demo/inventory.yml playbooks/audit.yml -e audit_output_dir=$(CURDIR)/demo-output/audit
 
 BENCH_ARGS ?=
 

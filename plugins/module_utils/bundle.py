@@ -11,19 +11,28 @@ gives the engine the same read/decide/write loop as a cluster, so re-runs are id
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import hashlib
 import os
-import tempfile
 
+from ansible_collections.skupper.tls.plugins.module_utils import validate
 from ansible_collections.skupper.tls.plugins.module_utils.layout import prune
-from ansible_collections.skupper.tls.plugins.module_utils.store import Conflict, ObjRef, Store, StoreError
+from ansible_collections.skupper.tls.plugins.module_utils.store import (
+    DIR_FLAGS,
+    Conflict,
+    ObjRef,
+    SafeFiles,
+    Store,
+    StoreError,
+    plain_name,
+    yaml_problem,
+)
 
 try:
     import yaml
-    HAS_YAML = True
-except ImportError:  # pragma: no cover - PyYAML ships with ansible-core
-    HAS_YAML = False
+except ImportError:  # pragma: no cover - PyYAML ships with ansible-core; only the import sanity test runs without it
+    yaml = None
 
 ORDER = {"Link": 0, "Secret": 1}
 
@@ -43,27 +52,78 @@ def render(objects):
 
 
 class BundleFileStore(Store):
-    def __init__(self, path, namespace):
-        self.path = path
+    """The ``dest`` file of skupper_link as a Store.
+
+    Nothing outside the file's directory is read, written or deleted: the directory is resolved once, the file is
+    reached by name from its descriptor without following a symbolic link (a link, hard link, FIFO or device at
+    ``dest`` is refused), and writes are atomic (0600 temporary file in the same directory, fsync, rename, fsync of
+    the directory; removed on every error path, and a killed run's leftover is removed on the next load). An existing
+    file with a looser mode is tightened to 0600 when read; see ``repairs``. Every failure names the ``dest`` option.
+    """
+
+    def __init__(self, path, namespace, check_mode=False, field="dest"):
+        self.field = field
+        self.files = SafeFiles(prefix="%s: " % field, check_mode=check_mode)
+        self.repairs = self.files.repairs
+        self.warnings = self.files.warnings
+        try:
+            validate.file_path(path, field)
+        except validate.ValidationError as exc:
+            raise StoreError(str(exc)) from None
+        self.directory = os.path.realpath(os.path.dirname(os.path.abspath(os.path.expanduser(path))))
+        self.name = os.path.basename(path)
+        self.path = os.path.join(self.directory, self.name)
         self.namespace = namespace
-        self.description = "file %s" % path
+        self.description = "file %s" % self.path
         self._docs = None
+
+    @contextlib.contextmanager
+    def _dir(self, required):
+        try:
+            fd = os.open(self.directory, DIR_FLAGS)
+        except FileNotFoundError:
+            if required:
+                raise StoreError("%s: directory %s does not exist" % (self.field, self.directory)) from None
+            fd = None
+        except OSError as err:
+            raise self.files.error("open directory", self.directory, err) from None
+        try:
+            yield fd
+        finally:
+            if fd is not None:
+                os.close(fd)
 
     def _load(self):
         if self._docs is not None:
             return self._docs
-        self._docs = {}
-        if os.path.islink(self.path):
-            raise StoreError("dest: %s is a symbolic link; refusing to write key material through it" % self.path)
-        if os.path.exists(self.path):
-            try:
-                with open(self.path, encoding="utf-8") as handle:
-                    for doc in yaml.safe_load_all(handle):
-                        if doc:
-                            self._docs[(doc.get("kind"), (doc.get("metadata") or {}).get("name"))] = doc
-            except (OSError, yaml.YAMLError) as exc:
-                raise StoreError("dest: cannot read %s: %s" % (self.path, exc))
+        with self._dir(required=False) as fd:
+            if fd is None:
+                raw = None
+            else:
+                with self.files.locked(fd):
+                    self.files.clean_temps(fd, self.directory, self.name)
+                    raw = self.files.read(fd, self.name, self.path)
+        self._docs = self._parse(raw) if raw is not None else {}
         return self._docs
+
+    def _parse(self, raw):
+        try:
+            loaded = list(yaml.load_all(raw, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)))
+        except yaml.YAMLError as err:
+            raise StoreError("%s: cannot parse %s: %s" % (self.field, self.path, yaml_problem(err))) from None
+        docs = {}
+        for index, doc in enumerate(loaded):
+            if doc is None:
+                continue
+            meta = doc.get("metadata") if isinstance(doc, dict) else None
+            if not (isinstance(meta, dict) and isinstance(doc.get("kind"), str) and isinstance(meta.get("name"), str)):
+                raise StoreError("%s: %s document %d is not a Kubernetes object (a mapping with kind and metadata.name); "
+                                 "remove the file or point %s elsewhere" % (self.field, self.path, index + 1, self.field))
+            key = (doc["kind"], meta["name"])
+            if key in docs:
+                raise StoreError("%s: %s holds %s %s twice (documents %d and another)" % (self.field, self.path, key[0], plain_name(key[1]), index + 1))
+            docs[key] = doc
+        return docs
 
     @staticmethod
     def _version(doc):
@@ -90,11 +150,11 @@ class BundleFileStore(Store):
         self._write()
         return self.get(ObjRef(obj.get("apiVersion"), key[0], self.namespace, key[1]))
 
-    def create(self, obj, dry_run=False):
-        return obj if dry_run else self._put(obj, must_exist=False)
+    def create(self, obj):
+        return self._put(obj, must_exist=False)
 
-    def replace(self, obj, dry_run=False):
-        return obj if dry_run else self._put(obj, must_exist=True)
+    def replace(self, obj):
+        return self._put(obj, must_exist=True)
 
     def delete(self, ref, resource_version=None):
         docs = self._load()
@@ -103,21 +163,14 @@ class BundleFileStore(Store):
         if docs:
             self._write()
         else:
-            os.unlink(self.path)
+            with self._dir(required=True) as fd:
+                with self.files.locked(fd):
+                    if self.files.read(fd, self.name, self.path, tighten=False) is not None:
+                        self.files.unlink(fd, self.name, self.path)
         return True
 
     def _write(self):
-        text = render(self._docs.values())
-        directory = os.path.dirname(os.path.abspath(self.path))
-        if not os.path.isdir(directory):
-            raise StoreError("dest: directory %s does not exist" % directory)
-        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".skupper-link-")
-        try:
-            os.fchmod(fd, 0o600)
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(text)
-            os.replace(tmp, self.path)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
+        raw = render(self._docs.values()).encode("utf-8")
+        with self._dir(required=True) as fd:
+            with self.files.locked(fd):
+                self.files.write(fd, self.name, self.path, raw)

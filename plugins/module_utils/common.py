@@ -1,69 +1,27 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) skupper.tls contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""What skupper_ca, skupper_cert and skupper_link share: options, input checks, running.
+"""Parameters in, engine inputs out: ``Request`` (where the Secret goes) and ``Material`` (what it must hold).
 
-Modules stay thin: they declare their own options, turn parameters into a
-``Request``/``Material`` with the helpers here, and hand them to the engine.
+Used by the operations in ``ops.py``; nothing here talks to a store except through what it is handed.
 """
 
 from __future__ import annotations
 
 import datetime
 
-from ansible.module_utils.basic import missing_required_lib
-
-from ansible_collections.skupper.tls.plugins.module_utils import args, engine, layout, pki, policy
-from ansible_collections.skupper.tls.plugins.module_utils.store import StoreError
+from ansible_collections.skupper.tls.plugins.module_utils import engine, layout, pki, policy, rotation
 
 KEY_SIZE_DEFAULT = {"rsa": 2048, "ecdsa": 256}
 
 
-def secret_argument_spec():
-    """Options of every certificate Secret (documented in doc fragment skupper.tls.certificate)."""
-    spec = dict(
-        name=dict(type="str", required=True),
-        namespace=dict(type="str", required=True),
-        state=dict(type="str", default="present", choices=["present", "absent"]),
-        skupper_version=dict(type="int", default=2, choices=[1, 2]),
-        key_type=dict(type="str", default="rsa", choices=["rsa", "ecdsa"]),
-        key_size=dict(type="int"),
-        validity_days=dict(type="int", default=1825),
-        renew_before_days=dict(type="int", default=30),
-        labels=dict(type="dict", default={}),
-        annotations=dict(type="dict", default={}),
-        adopt=dict(type="bool", default=False),
-        force=dict(type="bool", default=False),
-    )
-    spec.update(args.target_argument_spec())
-    spec.update(args.auth_argument_spec())
-    return spec
-
-
-def side_argument_spec(**extra):
-    """Options of a nested dict that points at another Secret, maybe on another cluster or directory."""
-    spec = dict(extra)
-    spec.update(args.auth_argument_spec())
-    spec.update(args.target_argument_spec())
-    return spec
-
-
-def side_store(module, params, side, prefix):
-    """The store of a nested dict (``remote``, ``ca_cluster``, ``copy_from``): its own connection options if it sets any,
-    else the module's own connection (K8S_AUTH_* included), so "same cluster" needs no repetition."""
-    keys = set(args.auth_argument_spec()) | {"directory"}
-    if side and (any(side.get(k) is not None for k in keys) or side.get("target") == "directory"):
-        return args.open_store(side, module, prefix=prefix, use_env=False)
-    return args.open_store(params, module)
-
-
-def copy_source(module, params, field="copy_from"):
+def copy_source(rt, params, field="copy_from"):
     """``(label, decoded data)`` of the Secret ``params[field]`` points at; CaMissing when it does not exist (yet)."""
     src = params[field]
     namespace = src.get("namespace") or params["namespace"]
     layout.validate_name(src["name"], field + ".name")
     layout.validate_namespace(namespace, field + ".namespace")
-    store = side_store(module, params, src, field + ".")
+    store = rt.side_store(params, src, field + ".")
     label = "%s/%s" % (namespace, src["name"])
     obj = store.get(layout.secret_ref(namespace, src["name"]))
     if not obj:
@@ -71,24 +29,137 @@ def copy_source(module, params, field="copy_from"):
     return label, layout.decode_data(obj)
 
 
-def copy_material(data, label, field, ca=False):
-    """Material that makes a Secret hold exactly the source's tls.crt, tls.key and ca.crt (shared custom certificates)."""
-    for key in (layout.TLS_CRT, layout.TLS_KEY):
-        if not data.get(key):
-            raise pki.PkiError(field, "Secret %s to copy from has no %s" % (label, key))
-    cert = pki.load_certificates(data[layout.TLS_CRT], field="%s %s tls.crt" % (field, label))[0]
-    key = pki.load_private_key(data[layout.TLS_KEY], field="%s %s tls.key" % (field, label))
-    if ca:
-        pki.Issuer.load(data[layout.TLS_CRT], data[layout.TLS_KEY], field="%s %s" % (field, label))
-    bundle = data.get(layout.CA_CRT) or data[layout.TLS_CRT]
-    desired = policy.Desired(spec=None, issuer=None, bundle_pem=bundle, fixed=(cert, key))
-    return engine.Material(desired=desired, issue=lambda: (data[layout.TLS_CRT], data[layout.TLS_KEY]), bundle=lambda cert_pem, d: bundle,
-                           planned=pki.facts(cert))
+# --------------------------------------------------------------------------------------------------------------------
+# Material providers: one interface (engine.Material), one class per way a Secret's material comes to be.
 
 
-def check_libraries(module):
-    if not pki.HAS_CRYPTOGRAPHY:
-        module.fail_json(msg=missing_required_lib("cryptography"), exception=pki.CRYPTOGRAPHY_IMPORT_ERROR)
+def ca_bundle(own_pems, cert_pem, data, omit_if_alone):
+    """A CA's ``ca.crt``: its own certificate(s), then a pending and a retired CA if the Secret holds them."""
+    if cert_pem is None and not own_pems:
+        return None
+    parts = list(own_pems) if own_pems else [cert_pem]
+    for key in (layout.NEXT_CRT, layout.PREV_CRT):
+        if data.get(key):
+            parts.append(data[key])
+    if omit_if_alone and len(parts) == 1:
+        return None
+    return rotation.bundle(*parts)
+
+
+class GeneratedCa(engine.Material):
+    """A self-signed CA skupper.tls generates. A new CA key breaks every link signed by the old one until all holders
+    trust it: a CA is never replaced silently, whatever made it due (expiry window, new subject or site name, new key
+    type or size), so those checks are deferred (reported) and a rotation carries the change."""
+
+    defer = policy.CA_DEFERRED
+
+    def __init__(self, spec, v1):
+        self.spec, self.v1 = spec, v1
+
+    def desired(self):
+        return policy.Desired(spec=self.spec, issuer=None, bundle_pem=None)
+
+    def issue(self):
+        return issue_pems(self.spec)
+
+    def bundle(self, cert_pem, data):
+        return ca_bundle(None, cert_pem, data, self.v1)
+
+
+class ImportedCa(engine.Material):
+    """A CA given as PEM (certificate_content): the Secret must hold exactly it; its chain goes into ca.crt."""
+
+    def __init__(self, issuer, spec, v1):
+        self.ca, self.spec, self.v1 = issuer, spec, v1
+        self.pems = (pki.certs_to_pem([issuer.cert]), pki.key_to_pem(issuer.key))
+
+    def desired(self):
+        return policy.Desired(spec=self.spec, issuer=None, bundle_pem=None, fixed=(self.ca.cert, self.ca.key))
+
+    def issue(self):
+        return self.pems
+
+    def bundle(self, cert_pem, data):
+        return ca_bundle([pki.certs_to_pem(self.ca.chain)], cert_pem, data, self.v1)
+
+
+class Copied(engine.Material):
+    """Exactly another Secret's tls.crt, tls.key and ca.crt (shared custom certificates, a shared service CA)."""
+
+    def __init__(self, source, field, ca=False):
+        self.source, self.field, self.ca = source, field, ca   # source() -> (label, decoded data); CaMissing when absent
+        self.data = self.cert = self.key = None
+
+    def load(self):
+        label, data = self.source()
+        for key in (layout.TLS_CRT, layout.TLS_KEY):
+            if not data.get(key):
+                raise pki.PkiError(self.field, "Secret %s to copy from has no %s" % (label, key))
+        self.cert = pki.load_certificates(data[layout.TLS_CRT], field="%s %s tls.crt" % (self.field, label))[0]
+        self.key = pki.load_private_key(data[layout.TLS_KEY], field="%s %s tls.key" % (self.field, label))
+        if self.ca:
+            pki.Issuer.load(data[layout.TLS_CRT], data[layout.TLS_KEY], field="%s %s" % (self.field, label))
+        self.data = data
+        return self
+
+    def desired(self):
+        return policy.Desired(spec=None, issuer=None, bundle_pem=self._bundle(), fixed=(self.cert, self.key))
+
+    def _bundle(self):
+        return self.data.get(layout.CA_CRT) or self.data[layout.TLS_CRT]
+
+    def issue(self):
+        return self.data[layout.TLS_CRT], self.data[layout.TLS_KEY]
+
+    def bundle(self, cert_pem, data):
+        return self._bundle()
+
+    def planned(self):
+        return pki.facts(self.cert)
+
+
+class Leaf(engine.Material):
+    """A certificate signed by a CA (read from its Secret or given as PEM); ``ca.crt`` is the CA's trust bundle."""
+
+    def __init__(self, spec, signer):
+        self.spec, self.signer = spec, signer   # signer() -> (Issuer, trust bundle PEM); CaMissing when absent
+        self.predict_spec = spec
+        self.ca = self.trust = None
+
+    def load(self):
+        self.ca, self.trust = self.signer()
+        self.issuer = self.ca.cert
+        return self
+
+    def desired(self):
+        return policy.Desired(spec=self.spec, issuer=self.ca, bundle_pem=self.trust)
+
+    def issue(self):
+        return issue_pems(self.spec, self.ca)
+
+    def bundle(self, cert_pem, data):
+        return self.trust
+
+
+class TrustOnly(engine.Material):
+    """A Secret holding only ``ca.crt`` (v1 ``skupper-service-client``): a CA's trust bundle, no key of its own."""
+
+    def __init__(self, source):
+        self.source = source   # source() -> (trust bundle PEM, x509 issuer or None); CaMissing when absent
+        self.trust = None
+
+    def load(self):
+        self.trust, self.issuer = self.source()
+        return self
+
+    def desired(self):
+        return policy.Desired(spec=None, issuer=None, bundle_pem=self.trust)
+
+    def issue(self):
+        raise engine.EngineError("a trust-only Secret is never issued")
+
+    def bundle(self, cert_pem, data):
+        return self.trust
 
 
 def key_spec(params):
@@ -115,13 +186,13 @@ def cert_spec(params, common_name, hosts=(), usage="both", is_ca=False):
     return spec
 
 
-def request(params, secret_type=layout.TYPE_TLS, extra_data=None):
+def request(params, secret_type=layout.TYPE_TLS, extra_data=None, router_profile=False):
     layout.validate_name(params["name"], "name")
     layout.validate_namespace(params["namespace"])
     layout.validate_metadata(params["labels"], params["annotations"])
     return engine.Request(namespace=params["namespace"], name=params["name"], secret_type=secret_type,
                           labels=dict(params["labels"]), annotations=dict(params["annotations"]),
-                          extra_data=dict(extra_data or {}), adopt=params["adopt"], force=params["force"])
+                          extra_data=dict(extra_data or {}), adopt=params["adopt"], force=params["force"], router_profile=router_profile)
 
 
 def load_issuer(params, cert_field, key_field, chain_field):
@@ -133,26 +204,13 @@ def load_issuer(params, cert_field, key_field, chain_field):
     return pki.Issuer.load(params[cert_field], params[key_field], chain_pem=params.get(chain_field) or None, field=cert_field)
 
 
-def issuing(spec, issuer=None):
-    """``Material.issue`` for a new key and certificate."""
-    def issue():
-        cert, key = pki.issue(spec, issuer=issuer)
-        return pki.certs_to_pem([cert]), pki.key_to_pem(key)
-    return issue
+def issue_pems(spec, issuer=None):
+    """A new key and certificate as ``(cert_pem, key_pem)``."""
+    cert, key = pki.issue(spec, issuer=issuer)
+    return pki.certs_to_pem([cert]), pki.key_to_pem(key)
 
 
-def leaf_material(spec, issuer, bundle_pem):
-    """A leaf signed by ``issuer`` whose ``ca.crt`` is the CA's trust bundle."""
-    desired = policy.Desired(spec=spec, issuer=issuer, bundle_pem=bundle_pem)
-    return engine.Material(desired=desired, issue=issuing(spec, issuer), bundle=lambda cert_pem, data: bundle_pem, issuer=issuer.cert)
-
-
-class CaMissing(StoreError):
-    """The CA Secret to sign with (or the Secret to copy from) does not exist (yet); ``label`` is its namespace/name."""
-
-    def __init__(self, message, label):
-        super(CaMissing, self).__init__(message)
-        self.label = label
+CaMissing = engine.CaMissing
 
 
 def issuer_from_secret(store, namespace, name, field="ca_secret"):
@@ -169,31 +227,3 @@ def issuer_from_secret(store, namespace, name, field="ca_secret"):
     issuer = pki.Issuer.load(data[layout.TLS_CRT], data[layout.TLS_KEY], field="%s %s/%s" % (field, namespace, name))
     bundle = data.get(layout.CA_CRT) or pki.certs_to_pem([issuer.cert])
     return issuer, bundle
-
-
-def predict_without_ca(store, req, spec, ca_label):
-    """Check mode before the CA exists: the run would create the CA first, then (re)issue this Secret with it."""
-    existing = store.get(req.ref)
-    reason = "issuer: CA Secret %s does not exist yet; in a real run it is created first and signs this certificate" % ca_label
-    result = {"changed": True, "action": "reissued" if existing else "created", "reasons": [reason],
-              "secret": {"namespace": req.namespace, "name": req.name, "type": req.secret_type, "store": store.description},
-              "certificate": engine.planned_facts(spec, None) if spec else {}}
-    if existing and not layout.is_ours(existing) and not req.adopt:
-        result.update(changed=False, action="foreign", reasons=[reason, "foreign: %s is not managed by skupper.tls" % req.label])
-    result["diff"] = {"before": {"secret": req.label}, "after": {"secret": req.label, "planned": True, "certificate": result["certificate"]}}
-    return result
-
-
-def run(module, func):
-    """Call ``func()`` and exit the module with its result; known errors fail with their message."""
-    try:
-        result = func()
-    except (pki.PkiError, layout.LayoutError) as exc:
-        module.fail_json(msg="Invalid input: %s. Nothing was written." % exc, changed=False)
-    except engine.EngineError as exc:
-        module.fail_json(msg=str(exc), changed=False, **exc.result)
-    except StoreError as exc:
-        module.fail_json(msg=str(exc), changed=False)
-    if not module._diff:
-        result.pop("diff", None)
-    module.exit_json(**result)

@@ -1,10 +1,20 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) skupper.tls contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Ensure one certificate Secret: read, decide (policy chain), write, and say why.
+"""Ensure one object (a certificate Secret, a Skupper Link): read, decide, write, and say why.
 
-The engine is the same for every store (cluster or directory) and every module. It never
-puts key bytes or Secret ``data`` into what it returns: results and diffs carry
+Three pieces, the same for every store (cluster or directory), every object kind and every module:
+
+* ``read_modify_write``: the one write loop. Read, ``decide``, then create / replace (with the resourceVersion
+  read) / delete; on a Conflict read again and decide again (bounded); NotFound on delete means done.
+* ``ownership``: the one ownership rule. An object is ``absent``, ``ours`` (label ``managed-by: skupper.tls``),
+  ``foreign`` or ``adopting`` (foreign, and ``adopt: true``). A foreign object is never written unless adopted.
+* ``Material`` providers (generated CA, imported CA, copied, leaf, trust-only; see ``common.py``): what a Secret
+  must hold and how to make it. ``load()`` reads what the material comes from; when that is a CA that does not
+  exist yet (``CaMissing``) the engine fails, or in check mode predicts what the run would do.
+
+What to do with a Secret is decided by ``policy.plan`` (named chains of named checks); the engine only acts on
+the step it returns. It never puts key bytes or Secret ``data`` into what it returns: results and diffs carry
 certificate facts only (subject, SANs, serial, dates, fingerprints).
 """
 
@@ -13,12 +23,16 @@ from __future__ import annotations
 import copy
 import dataclasses
 import datetime
-import ipaddress
 
-from ansible_collections.skupper.tls.plugins.module_utils import layout, pki, policy
-from ansible_collections.skupper.tls.plugins.module_utils.store import Conflict, ObjRef
+from ansible_collections.skupper.tls.plugins.module_utils import layout, pki, policy, rotation, validate
+from ansible_collections.skupper.tls.plugins.module_utils.store import Conflict, NotFound, StoreError
 
 CONFLICT_RETRIES = 3
+
+ABSENT = "absent"
+OURS = "ours"
+FOREIGN = "foreign"
+ADOPTING = "adopting"
 
 
 class EngineError(Exception):
@@ -27,6 +41,14 @@ class EngineError(Exception):
     def __init__(self, message, **result):
         super(EngineError, self).__init__(message)
         self.result = result
+
+
+class CaMissing(StoreError):
+    """The CA Secret to sign with (or the Secret to copy from) does not exist (yet); ``label`` is its namespace/name."""
+
+    def __init__(self, message, label):
+        super(CaMissing, self).__init__(message)
+        self.label = label
 
 
 @dataclasses.dataclass
@@ -41,6 +63,19 @@ class Request:
     extra_data: dict = dataclasses.field(default_factory=dict)   # key -> bytes, e.g. v1 connect.json
     adopt: bool = False
     force: bool = False
+    # A Secret Skupper v2 (2.1+) uses as a router sslProfile and hot-reloads (site server, link credentials, local
+    # server, service certificates): it carries layout.PRIOR_VALID_REVISIONS, at least rotation.HOLDER_WRITES, so a
+    # CA rotation's writes never close the connections made before it (reference 5.3; rotation.py).
+    router_profile: bool = False
+
+    def annotations_for(self, existing_annotations):
+        """The annotations to ask for, given the Secret's current ones (the revision floor never lowers a higher value)."""
+        if not self.router_profile:
+            return self.annotations
+        current = dict(existing_annotations or {})
+        if layout.PRIOR_VALID_REVISIONS in self.annotations:
+            current[layout.PRIOR_VALID_REVISIONS] = self.annotations[layout.PRIOR_VALID_REVISIONS]
+        return dict(self.annotations, **{layout.PRIOR_VALID_REVISIONS: rotation.holder_prior_valid_revisions(current)})
 
     @property
     def ref(self):
@@ -51,22 +86,35 @@ class Request:
         return "%s/%s" % (self.namespace, self.name)
 
 
-@dataclasses.dataclass
-class Material:
-    """What the Secret must hold, and how to make it.
+class Material(object):
+    """A material provider: what a Secret must hold and how to make it.
 
-    ``desired`` is None for a trust-only Secret (``ca.crt`` alone, v1 ``skupper-service-client``).
-    ``issue()`` returns fresh ``(cert_pem, key_pem)``. ``bundle(cert_pem, data)`` returns the
-    ``ca.crt`` to store next to ``cert_pem`` given the Secret's current decoded data, or None
-    to store no ``ca.crt`` (v1 CA layout).
+    ``desired()`` is the ``policy.Desired`` to check the stored material against (``spec`` None and no ``fixed``:
+    a trust-only Secret, ``ca.crt`` alone). ``issue()`` returns fresh ``(cert_pem, key_pem)``. ``bundle(cert_pem,
+    data)`` returns the ``ca.crt`` to store next to ``cert_pem`` given the Secret's current decoded data, or None to
+    store no ``ca.crt`` (v1 CA layout). ``planned()`` is the certificate facts check mode shows before issuing.
     """
 
-    desired: object
-    issue: object
-    bundle: object
-    issuer: object = None          # x509 certificate of the signer, for facts
-    planned: dict = None           # facts to show in check mode when they are known in advance (a copy)
-    defer: tuple = ()              # checks whose failure is reported (result "deferred") but does not reissue, e.g. a CA's expiry
+    defer = ()             # checks whose failure is reported ("deferred") but does not reissue, e.g. a CA's expiry
+    issuer = None          # x509 certificate of the signer, for facts
+    predict_spec = None    # the CertSpec shown when the source is missing in check mode (None: nothing known)
+
+    def load(self):
+        """Read what the material comes from; raises CaMissing when that does not exist (yet)."""
+        return self
+
+    def desired(self):
+        raise NotImplementedError
+
+    def issue(self):
+        raise NotImplementedError
+
+    def bundle(self, cert_pem, data):
+        raise NotImplementedError
+
+    def planned(self):
+        spec = self.desired().spec
+        return planned_facts(spec, self.issuer) if spec is not None else {}
 
 
 def bundle_facts(pem):
@@ -92,7 +140,7 @@ def planned_facts(spec, issuer, now=None):
     """Facts of a certificate not issued yet (check mode): no serial, no fingerprint."""
     now = now or datetime.datetime.now(datetime.timezone.utc)
     hosts = list(spec.hosts)
-    ips = [h for h in hosts if _is_ip(h)]
+    ips = [h for h in hosts if validate.is_ip(h)]
     return {
         "planned": True,
         "common_name": spec.common_name,
@@ -104,14 +152,6 @@ def planned_facts(spec, issuer, now=None):
         "key": spec.key.describe(),
         "not_after": (now + spec.validity).strftime("%Y-%m-%dT%H:%M:%SZ"),
     }
-
-
-def _is_ip(host):
-    try:
-        ipaddress.ip_address(host)
-        return True
-    except ValueError:
-        return False
 
 
 def _view(obj, data):
@@ -131,123 +171,184 @@ def _view(obj, data):
     return view
 
 
-def _decide(existing, data, request, material):
-    """(action-to-take, reasons) where action-to-take is issue|trust|meta|none."""
-    reasons = []
-    if existing and existing.get("type", layout.TYPE_OPAQUE) != request.secret_type:
-        reasons.append("type: Secret type is %r, wanted %r" % (existing.get("type"), request.secret_type))
-    if material.desired is None:
-        want = material.bundle(None, data)
-        if not data.get(layout.CA_CRT):
-            return "trust", reasons + ["missing: Secret has no ca.crt"]
-        decision = policy.evaluate(policy.Stored(None, None, data.get(layout.CA_CRT)),
-                                   dataclasses.replace(_trust_only_desired(), bundle_pem=want),
-                                   checks=tuple(c for c in policy.CHECKS if c.group == "trust"))
-        step = "trust" if decision.action != "none" else "none"
-        reasons += decision.reasons
-    else:
-        stored = policy.Stored(data.get(layout.TLS_CRT), data.get(layout.TLS_KEY), data.get(layout.CA_CRT))
-        bundle = material.bundle(data.get(layout.TLS_CRT), data)
-        desired = dataclasses.replace(material.desired, bundle_pem=bundle)
-        decision = policy.evaluate(stored, desired)
-        reasons += decision.reasons
-        step = decision.action
-        if step == "issue" and existing and not request.force and decision.failed and set(decision.failed) <= set(material.defer):
-            step = "deferred"
-        if step == "none" and bundle is None and data.get(layout.CA_CRT) and data.get(layout.CA_CRT) == data.get(layout.TLS_CRT):
-            step, reasons = "trust", reasons + ["trust_bundle: ca.crt only repeats tls.crt; this layout stores no ca.crt"]
-        if request.force and existing:
-            step, reasons = "issue", reasons + ["force: reissue requested (force: true)"]
-    if step == "none" and existing:
-        drift = layout.metadata_drift(existing, request.labels, request.annotations, request.extra_data)
-        if drift:
-            step, reasons = "meta", reasons + drift
-    return step, reasons
+# --------------------------------------------------------------------------------------------------------------------
+# The one ownership rule and the one write loop
 
 
-def _trust_only_desired():
-    return policy.Desired(spec=None, issuer=None, bundle_pem=None)
+def ownership(existing, adopt):
+    """absent | ours | foreign | adopting: a foreign object is never written unless ``adopt``."""
+    if not existing:
+        return ABSENT
+    if layout.is_ours(existing):
+        return OURS
+    return ADOPTING if adopt else FOREIGN
+
+
+def refuse_foreign(label, store, reasons, differs="does not satisfy the spec"):
+    """The error for a foreign object that would have to be written."""
+    return EngineError("%s on %s exists and is not managed by skupper.tls (no label %s=%s). It %s (%s) and was left untouched. "
+                       "Fix or delete it, or set adopt: true to let skupper.tls take it over."
+                       % (label, store.description, layout.MANAGED_BY, layout.OWNER, differs, "; ".join(reasons)),
+                       action="foreign", reasons=reasons)
+
+
+@dataclasses.dataclass
+class Write:
+    """What ``decide`` wants: ``op`` None (nothing), "create", "replace" or "delete"; ``done(written)`` makes the result."""
+
+    op: str | None
+    obj: dict | None = None
+    done: object = None
+    version: str | None = None   # resourceVersion a delete is conditional on
+
+
+def read_modify_write(store, ref, decide, label):
+    """Read ``ref``, ``decide(existing) -> Write``, write; on Conflict (or a replace whose object vanished) read and decide again."""
+    for _attempt in range(CONFLICT_RETRIES):
+        existing = store.get(ref)
+        write = decide(existing)
+        try:
+            if write.op is None:
+                written = None
+            elif write.op == "create":
+                written = store.create(write.obj)
+            elif write.op == "replace":
+                written = store.replace(write.obj)
+            else:
+                try:
+                    store.delete(ref, resource_version=write.version)
+                except NotFound:
+                    pass   # somebody else deleted it: done
+                written = None
+        except Conflict:
+            continue   # somebody wrote in between (or a retried create already landed): read again and decide again
+        except NotFound:
+            if write.op != "replace":
+                raise
+            continue   # deleted between read and replace: read again (it is created then)
+        return write.done(written)
+    raise EngineError("%s on %s kept changing under us: gave up after %d conflicting writes; re-run the task"
+                      % (label, store.description, CONFLICT_RETRIES), action="failed", reasons=["conflict"])
+
+
+def _version(obj):
+    return ((obj or {}).get("metadata") or {}).get("resourceVersion")
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# A certificate Secret
+
+
+def predict_without_ca(store, req, spec, ca_label):
+    """Check mode before the CA exists: the run would create the CA first, then (re)issue this Secret with it."""
+    existing = store.get(req.ref)
+    reason = "issuer: CA Secret %s does not exist yet; in a real run it is created first and signs this certificate" % ca_label
+    result = {"changed": True, "action": "reissued" if existing else "created", "reasons": [reason],
+              "secret": {"namespace": req.namespace, "name": req.name, "type": req.secret_type, "store": store.description},
+              "certificate": planned_facts(spec, None) if spec else {}}
+    if ownership(existing, req.adopt) == FOREIGN:
+        result.update(changed=False, action="foreign", reasons=[reason, "foreign: %s is not managed by skupper.tls" % req.label])
+    result["diff"] = {"before": {"secret": req.label}, "after": {"secret": req.label, "planned": True, "certificate": result["certificate"]}}
+    return result
 
 
 def ensure(store, request, material, check_mode=False):
-    """Ensure the Secret; returns the module result (without ``diff`` unless asked by the caller)."""
-    for _attempt in range(CONFLICT_RETRIES):
-        existing = store.get(request.ref)
+    """Ensure the Secret; returns the module result."""
+    try:
+        material.load()
+    except CaMissing as exc:
+        if not check_mode:
+            raise
+        return predict_without_ca(store, request, material.predict_spec, exc.label)
+    desired = material.desired()
+    trust_only = desired.spec is None and not desired.fixed
+    secret_label = "Secret %s" % request.label
+
+    def decide(existing):
         data = layout.decode_data(existing)
-        step, reasons = _decide(existing, data, request, material)
-        ours = layout.is_ours(existing)
-        before = _view(existing, data)
-        result = {"changed": False, "reasons": reasons, "secret": _secret_info(store, request, existing)}
+        meta = (existing or {}).get("metadata") or {}
+        req = dataclasses.replace(request, annotations=request.annotations_for(meta.get("annotations")))
+        wanted = policy.Wanted(type=req.secret_type, labels=req.labels, annotations=req.annotations,
+                               extra_data=req.extra_data, force=req.force, defer=tuple(material.defer))
+        found = policy.Found(exists=bool(existing), type=(existing or {}).get("type"), labels=meta.get("labels") or {},
+                             annotations=meta.get("annotations") or {}, data=data)
+        stored = policy.Stored(data.get(layout.TLS_CRT), data.get(layout.TLS_KEY), data.get(layout.CA_CRT))
+        bundle = material.bundle(None if trust_only else data.get(layout.TLS_CRT), data)
+        plan = policy.plan(found, wanted, stored, dataclasses.replace(desired, bundle_pem=bundle))
+        return _secret_write(store, req, material, check_mode, existing, data, plan, trust_only)
 
-        if existing and any(r.startswith("type: ") for r in reasons):
-            raise EngineError("Secret %s on %s has type %r but %r was asked; a Secret's type is immutable, so delete the Secret (or ask for %r)"
-                              % (request.label, store.description, existing.get("type"), request.secret_type, existing.get("type")),
-                              action="failed", reasons=reasons)
-        if existing and not ours and not request.adopt:
-            if step in ("none", "meta"):
-                return _no_write(result, data, material, before, "foreign", [
-                    "foreign: %s is not managed by skupper.tls (no label %s=%s); it satisfies the spec and is used as it is"
-                    % (request.label, layout.MANAGED_BY, layout.OWNER)])
-            raise EngineError("Secret %s on %s exists and is not managed by skupper.tls (no label %s=%s). It does not satisfy the spec (%s) "
-                              "and was left untouched. Fix or delete it, or set adopt: true to let skupper.tls take it over."
-                              % (request.label, store.description, layout.MANAGED_BY, layout.OWNER, "; ".join(reasons)),
-                              action="foreign", reasons=reasons)
-        adopting = bool(existing) and not ours
-        if step == "deferred" and not adopting:
-            return _no_write(result, data, material, before, "unchanged", reasons, deferred=reasons)
-        if step == "deferred":
-            step = "issue"
-        if step == "none" and not adopting:
-            return _no_write(result, data, material, before, "unchanged", reasons)
+    return read_modify_write(store, request.ref, decide, secret_label)
 
-        if not existing:
-            action = "created"
-            reasons = reasons or ["missing: Secret does not exist"]
-        elif adopting:
-            action = "adopted"
-            reasons = ["adopt: taking over %s (adopt: true)" % request.label] + reasons
+
+def _secret_write(store, request, material, check_mode, existing, data, plan, trust_only):
+    """Act on the plan and the ownership: a Write (or an error)."""
+    step, reasons = plan.step, plan.reasons
+    owner = ownership(existing, request.adopt)
+    before = _view(existing, data)
+    result = {"changed": False, "reasons": reasons, "secret": _secret_info(store, request, existing)}
+
+    if step == "fail":
+        raise EngineError("Secret %s on %s has type %r but %r was asked; a Secret's type is immutable, so delete the Secret (or ask for %r)"
+                          % (request.label, store.description, existing.get("type"), request.secret_type, existing.get("type")),
+                          action="failed", reasons=reasons)
+    if owner == FOREIGN:
+        if step in ("none", "meta"):
+            return Write(None, done=lambda _w: _no_write(result, data, material, before, "foreign", [
+                "foreign: %s is not managed by skupper.tls (no label %s=%s); it satisfies the spec and is used as it is"
+                % (request.label, layout.MANAGED_BY, layout.OWNER)]))
+        raise refuse_foreign("Secret %s" % request.label, store, reasons)
+    deferred = reasons if step == "deferred" else None
+    if deferred and owner != ADOPTING:
+        return Write(None, done=lambda _w: _no_write(result, data, material, before, "unchanged", reasons, deferred=deferred))
+    if deferred:
+        # Adopting takes ownership (labels) and keeps the material: a CA is never re-keyed silently, adopted or not.
+        step = "meta"
+    if step == "none" and owner != ADOPTING:
+        return Write(None, done=lambda _w: _no_write(result, data, material, before, "unchanged", reasons))
+
+    if owner == ABSENT:
+        action = "created"
+        reasons = reasons or ["missing: Secret does not exist"]
+    elif owner == ADOPTING:
+        action = "adopted"
+        reasons = ["adopt: taking over %s (adopt: true)" % request.label] + reasons
+    else:
+        action = {"issue": "reissued", "trust": "updated_trust", "meta": "updated"}[step]
+    result.update(changed=True, action=action, reasons=reasons)
+    if deferred:
+        result["deferred"] = deferred
+
+    new_data = dict(request.extra_data)
+    remove = []
+    issuing = step == "issue" or owner == ABSENT
+    if issuing and check_mode:
+        new_cert = None
+        result["certificate"] = material.planned()
+    elif issuing and not trust_only:
+        new_cert, key_pem = material.issue()
+        new_data[layout.TLS_CRT], new_data[layout.TLS_KEY] = new_cert, key_pem
+    else:
+        new_cert = data.get(layout.TLS_CRT)
+    if trust_only or not (check_mode and new_cert is None):
+        bundle = material.bundle(None if trust_only else new_cert, data)
+        if bundle is None:
+            remove.append(layout.CA_CRT)
         else:
-            action = {"issue": "reissued", "trust": "updated_trust", "meta": "updated"}[step]
-        result.update(changed=True, action=action, reasons=reasons)
+            new_data[layout.CA_CRT] = bundle
+    if check_mode:
+        result.setdefault("certificate", cert_facts(data.get(layout.TLS_CRT)))
+        after = dict(before, planned=True) if existing else {"planned": True}
+        if result["certificate"]:
+            after["certificate"] = result["certificate"]
+        result["diff"] = {"before": before, "after": after}
+        if material.issuer is not None:
+            result["ca"] = cert_facts(pki.certs_to_pem([material.issuer]))
+        return Write(None, done=lambda _w: result)
 
-        new_data = dict(request.extra_data)
-        remove = []
-        if step == "issue" or not existing:
-            if check_mode:
-                new_cert = None
-                if material.planned is not None:
-                    result["certificate"] = material.planned
-                else:
-                    result["certificate"] = planned_facts(material.desired.spec, material.issuer) if material.desired else {}
-            else:
-                cert_pem, key_pem = material.issue() if material.desired else (None, None)
-                new_cert = cert_pem
-                if cert_pem:
-                    new_data[layout.TLS_CRT], new_data[layout.TLS_KEY] = cert_pem, key_pem
-        else:
-            new_cert = data.get(layout.TLS_CRT)
-        if not (check_mode and new_cert is None and material.desired is not None):
-            bundle = material.bundle(new_cert, data)
-            if bundle is None:
-                remove.append(layout.CA_CRT)
-            else:
-                new_data[layout.CA_CRT] = bundle
-        if check_mode:
-            result.setdefault("certificate", cert_facts(data.get(layout.TLS_CRT)))
-            after = dict(before, planned=True) if existing else {"planned": True}
-            if "certificate" in result and result["certificate"]:
-                after["certificate"] = result["certificate"]
-            result["diff"] = {"before": before, "after": after}
-            if material.issuer is not None:
-                result["ca"] = cert_facts(pki.certs_to_pem([material.issuer]))
-            return result
+    obj = layout.build_secret(existing, request.namespace, request.name, request.secret_type, new_data,
+                              labels=request.labels, annotations=request.annotations, remove_keys=remove, adopt=owner == ADOPTING)
 
-        obj = layout.build_secret(existing, request.namespace, request.name, request.secret_type, new_data,
-                                  labels=request.labels, annotations=request.annotations, remove_keys=remove, adopt=adopting)
-        try:
-            written = store.create(obj) if not existing else store.replace(obj)
-        except Conflict:
-            continue   # somebody wrote in between (or a retried create already landed): read again and decide again
+    def done(written):
         written_data = layout.decode_data(written) if written and written.get("data") else layout.decode_data(obj)
         result["secret"] = _secret_info(store, request, written or obj)
         result.update(_facts_of(written_data, material))
@@ -256,8 +357,7 @@ def ensure(store, request, material, check_mode=False):
                                       if k in ("serial", "fingerprint_sha256", "not_after", "issuer"))
         result["diff"] = {"before": before, "after": _view(written or obj, written_data)}
         return result
-    raise EngineError("Secret %s on %s kept changing under us: gave up after %d conflicting writes; re-run the task"
-                      % (request.label, store.description, CONFLICT_RETRIES), action="failed", reasons=["conflict"])
+    return Write("replace" if existing else "create", obj, done)
 
 
 def _no_write(result, data, material, before, action, reasons, **extra):
@@ -269,7 +369,7 @@ def _no_write(result, data, material, before, action, reasons, **extra):
 
 def _facts_of(data, material):
     out = {"certificate": cert_facts(data.get(layout.TLS_CRT)), "trust_bundle": bundle_facts(data.get(layout.CA_CRT))}
-    if material.issuer is not None:
+    if material is not None and material.issuer is not None:
         out["ca"] = cert_facts(pki.certs_to_pem([material.issuer]))
     return out
 
@@ -280,43 +380,56 @@ def _secret_info(store, request, obj):
             "store": store.description, "resource_version": meta.get("resourceVersion")}
 
 
+# --------------------------------------------------------------------------------------------------------------------
+# Deleting, for every kind
+
+
+def delete(store, ref, label, check_mode=False):
+    """Delete the object if it is ours; a foreign one is left alone and reported. ``diff`` shows what goes."""
+    def decide(existing):
+        owner = ownership(existing, adopt=False)
+        if owner == ABSENT:
+            return Write(None, done=lambda _w: {"changed": False, "action": "unchanged", "reasons": ["absent: %s does not exist" % label]})
+        before = _object_view(ref, existing)
+        if owner == FOREIGN:
+            return Write(None, done=lambda _w: {"changed": False, "action": "foreign", "diff": {"before": before, "after": before},
+                                                "reasons": ["foreign: %s is not managed by skupper.tls; it was not deleted" % label]})
+        result = {"changed": True, "action": "deleted", "reasons": ["absent: deleting %s (state: absent)" % label],
+                  "diff": {"before": before, "after": {}}}
+        return Write(None if check_mode else "delete", done=lambda _w: result, version=_version(existing))
+    return read_modify_write(store, ref, decide, label)
+
+
+def _object_view(ref, obj):
+    if ref.kind == "Secret":
+        return _view(obj, layout.decode_data(obj))
+    return dict((k, obj.get(k)) for k in ("spec",))
+
+
 def ensure_absent(store, namespace, name, check_mode=False):
     """Delete the Secret if it is ours. Foreign Secrets are left alone and reported."""
-    ref = layout.secret_ref(namespace, name)
-    label = "%s/%s" % (namespace, name)
-    for _attempt in range(CONFLICT_RETRIES):
-        existing = store.get(ref)
-        info = {"namespace": namespace, "name": name, "store": store.description}
-        if not existing:
-            return {"changed": False, "action": "unchanged", "reasons": ["absent: %s does not exist" % label], "secret": info}
-        before = _view(existing, layout.decode_data(existing))
-        if not layout.is_ours(existing):
-            return {"changed": False, "action": "foreign", "secret": info, "diff": {"before": before, "after": before},
-                    "reasons": ["foreign: %s is not managed by skupper.tls; it was not deleted" % label]}
-        result = {"changed": True, "action": "deleted", "reasons": ["absent: deleting %s (state: absent)" % label], "secret": info,
-                  "diff": {"before": before, "after": {}}}
-        if check_mode:
-            return result
-        try:
-            store.delete(ref, resource_version=(existing.get("metadata") or {}).get("resourceVersion"))
-        except Conflict:
-            continue
-        return result
-    raise EngineError("Secret %s kept changing under us: gave up deleting it after %d conflicts" % (label, CONFLICT_RETRIES))
+    result = delete(store, layout.secret_ref(namespace, name), "%s/%s" % (namespace, name), check_mode)
+    result["secret"] = {"namespace": namespace, "name": name, "store": store.description}
+    return result
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Other objects (a Skupper Link)
 
 
 def ensure_object(store, desired, adopt=False, check_mode=False, compare=("spec",)):
     """Ensure a non-Secret object (a Skupper ``Link``): create it, or replace it when a compared field differs.
 
-    Ownership rules are the Secrets' ones: a foreign object that matches is reported ``foreign``, one
-    that differs fails the task unless ``adopt``. Labels, annotations and owner references of others are kept.
+    Ownership is the Secrets' one: a foreign object that matches is reported ``foreign``, one that differs fails
+    the task unless ``adopt``. Labels, annotations and owner references of others are kept.
     """
     desired = layout.prune(desired)
     meta = desired["metadata"]
-    ref = ObjRef(desired["apiVersion"], desired["kind"], meta.get("namespace"), meta["name"])
+    ref = layout.ObjRef(desired["apiVersion"], desired["kind"], meta.get("namespace"), meta["name"])
     label = "%s %s/%s" % (desired["kind"], meta.get("namespace"), meta["name"])
-    for _attempt in range(CONFLICT_RETRIES):
-        existing = store.get(ref)
+
+    def decide(existing):
+        owner = ownership(existing, adopt)
         before = dict((k, existing.get(k)) for k in compare) if existing else {}
         after = dict((k, desired.get(k)) for k in compare)
         reasons = []
@@ -326,46 +439,47 @@ def ensure_object(store, desired, adopt=False, check_mode=False, compare=("spec"
                 reasons.extend(_field_diff(key, have, want))
         info = {"namespace": meta.get("namespace"), "name": meta["name"], "kind": desired["kind"], "store": store.description}
         result = {"changed": False, "reasons": reasons, "object": info, "diff": {"before": before, "after": after}}
-        if existing and not layout.is_ours(existing) and not adopt:
+        if owner == FOREIGN:
             if not reasons:
                 result.update(action="foreign", reasons=["foreign: %s is not managed by skupper.tls; it matches and is used as it is" % label])
-                return result
-            raise EngineError("%s on %s exists and is not managed by skupper.tls (no label %s=%s). It differs (%s) and was left untouched; "
-                              "set adopt: true to take it over." % (label, store.description, layout.MANAGED_BY, layout.OWNER, "; ".join(reasons)),
-                              action="foreign", reasons=reasons)
-        adopting = bool(existing) and not layout.is_ours(existing)
-        if existing and not reasons and not adopting:
+                return Write(None, done=lambda _w: result)
+            raise refuse_foreign(label, store, reasons, differs="differs")
+        if owner == OURS and not reasons:
             result["action"] = "unchanged"
-            return result
-        action = "created" if not existing else ("adopted" if adopting else "updated")
+            return Write(None, done=lambda _w: result)
+        action = {ABSENT: "created", ADOPTING: "adopted", OURS: "updated"}[owner]
         if not reasons:
-            reasons = ["missing: %s does not exist" % label] if not existing else ["adopt: taking over %s" % label]
+            reasons = ["missing: %s does not exist" % label] if owner == ABSENT else ["adopt: taking over %s" % label]
         result.update(changed=True, action=action, reasons=reasons)
         if check_mode:
+            return Write(None, done=lambda _w: result)
+
+        def done(written):
+            result["object"]["resource_version"] = _version(written)
             return result
-        obj = copy.deepcopy(desired)
-        obj["metadata"].setdefault("labels", {})[layout.MANAGED_BY] = layout.OWNER
-        if existing:
-            old = existing.get("metadata") or {}
-            for key in ("labels", "annotations"):
-                merged = dict(old.get(key) or {}, **(obj["metadata"].get(key) or {}))
-                if adopting and key == "annotations":
-                    merged.pop(layout.SKUPPER_CONTROLLED, None)
-                if merged:
-                    obj["metadata"][key] = merged
-            for key in ("ownerReferences", "finalizers", "resourceVersion"):
-                if key in old:
-                    obj["metadata"][key] = copy.deepcopy(old[key])
-            for key, value in existing.items():
-                if key not in obj and key not in ("metadata", "status"):
-                    obj[key] = copy.deepcopy(value)
-        try:
-            written = store.create(obj) if not existing else store.replace(obj)
-        except Conflict:
-            continue
-        result["object"]["resource_version"] = ((written or {}).get("metadata") or {}).get("resourceVersion")
-        return result
-    raise EngineError("%s kept changing under us: gave up after %d conflicting writes; re-run the task" % (label, CONFLICT_RETRIES))
+        return Write("create" if owner == ABSENT else "replace", _object_to_write(desired, existing, owner == ADOPTING), done)
+
+    return read_modify_write(store, ref, decide, label)
+
+
+def _object_to_write(desired, existing, adopting):
+    obj = copy.deepcopy(desired)
+    obj["metadata"].setdefault("labels", {})[layout.MANAGED_BY] = layout.OWNER
+    if existing:
+        old = existing.get("metadata") or {}
+        for key in ("labels", "annotations"):
+            merged = dict(old.get(key) or {}, **(obj["metadata"].get(key) or {}))
+            if key == "annotations":
+                merged.pop(layout.SKUPPER_CONTROLLED, None)
+            if merged:
+                obj["metadata"][key] = merged
+        for key in ("ownerReferences", "finalizers", "resourceVersion"):
+            if key in old:
+                obj["metadata"][key] = copy.deepcopy(old[key])
+        for key, value in existing.items():
+            if key not in obj and key not in ("metadata", "status"):
+                obj[key] = copy.deepcopy(value)
+    return obj
 
 
 def _field_diff(key, have, want):
@@ -389,11 +503,11 @@ def transform(store, request, change, check_mode=False):
     ``change(data)`` gets the decoded data and returns ``(action, reasons, new_data, remove_keys)``, or
     ``("unchanged", reasons, None, ())``. Conflicts re-read and call ``change`` again.
     """
-    for _attempt in range(CONFLICT_RETRIES):
-        existing = store.get(request.ref)
-        if not existing:
+    def decide(existing):
+        owner = ownership(existing, adopt=False)
+        if owner == ABSENT:
             raise EngineError("Secret %s does not exist on %s" % (request.label, store.description), action="failed", reasons=["missing"])
-        if not layout.is_ours(existing):
+        if owner == FOREIGN:
             raise EngineError("Secret %s on %s is not managed by skupper.tls; it is never rotated by it" % (request.label, store.description),
                               action="foreign", reasons=["foreign"])
         data = layout.decode_data(existing)
@@ -401,25 +515,25 @@ def transform(store, request, change, check_mode=False):
         before = _view(existing, data)
         result = {"changed": new_data is not None, "action": action, "reasons": reasons, "secret": _secret_info(store, request, existing)}
         if new_data is None:
-            result.update(_facts_of(data, Material(None, None, None)))
+            result.update(_facts_of(data, None))
             result["diff"] = {"before": before, "after": before}
-            return result
+            return Write(None, done=lambda _w: result)
         merged = dict(data, **new_data)
         for key in remove:
             merged.pop(key, None)
         obj = layout.build_secret(existing, request.namespace, request.name, existing.get("type") or request.secret_type, new_data,
                                   labels=request.labels, annotations=request.annotations, remove_keys=remove)
         if check_mode:
-            result.update(_facts_of(merged, Material(None, None, None)))
+            result.update(_facts_of(merged, None))
             result["diff"] = {"before": before, "after": _view(obj, merged)}
+            return Write(None, done=lambda _w: result)
+
+        def done(written):
+            written_data = layout.decode_data(written) if written and written.get("data") else merged
+            result.update(_facts_of(written_data, None))
+            result["secret"] = _secret_info(store, request, written or obj)
+            result["diff"] = {"before": before, "after": _view(written or obj, written_data)}
             return result
-        try:
-            written = store.replace(obj)
-        except Conflict:
-            continue
-        written_data = layout.decode_data(written) if written and written.get("data") else merged
-        result.update(_facts_of(written_data, Material(None, None, None)))
-        result["secret"] = _secret_info(store, request, written or obj)
-        result["diff"] = {"before": before, "after": _view(written or obj, written_data)}
-        return result
-    raise EngineError("Secret %s kept changing under us: gave up after %d conflicting writes; re-run the task" % (request.label, CONFLICT_RETRIES))
+        return Write("replace", obj, done)
+
+    return read_modify_write(store, request.ref, decide, "Secret %s" % request.label)

@@ -26,7 +26,6 @@ seconds. Results never contain key bytes nor the tools' raw output (``s_server``
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import re
 import shutil
@@ -37,7 +36,7 @@ import tempfile
 import threading
 import time
 
-from ansible_collections.skupper.tls.plugins.module_utils import pki
+from ansible_collections.skupper.tls.plugins.module_utils import pki, validate
 
 METHODS = ("python", "openssl")
 DEFAULT_TIMEOUT = 10.0
@@ -109,14 +108,6 @@ def _check_host(host):
         return pki.validate_hosts([host], field="host")[0]
     except pki.PkiError as exc:
         raise HandshakeError(str(exc))
-
-
-def is_ip(host):
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return True
 
 
 def _pem(value):
@@ -377,7 +368,7 @@ def _openssl_handshake(files, host, timeout):
     if mutual:
         server_cmd += ["-CAfile", files["server-ca.crt"]] + no_default + ["-Verify", str(VERIFY_DEPTH), "-verify_return_error"]
     client_cmd = [binary, "s_client", "-connect", None, "-CAfile", files["client-ca.crt"]] + no_default + ["-verify_return_error"]
-    if is_ip(host):
+    if validate.is_ip(host):
         client_cmd += ["-verify_ip", host, "-noservername"]
     else:
         client_cmd += ["-verify_hostname", host, "-servername", host]

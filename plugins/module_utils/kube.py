@@ -76,25 +76,30 @@ def _env_bool(value):
     return value.lower() not in ("0", "false", "no")
 
 
-def resolve_auth(params, use_env=True):
+def resolve_auth(params, use_env=True, env=None):
     """The auth options: each from ``params``, else (``use_env``) from its K8S_AUTH_* variable; None when unset.
 
     ``use_env=False`` is for a second cluster's nested options: the environment describes the main cluster only.
+    ``env`` is the environment to read (default ``os.environ``); an action plugin passes the task's environment.
     """
     params = params or {}
+    environ = os.environ if env is None else env
     auth = {}
     for option, names in AUTH_ENV.items():
         value = params.get(option)
         if value is None and use_env:
-            value = next((os.environ[name] for name in names if os.environ.get(name)), None)
+            value = next((environ[name] for name in names if environ.get(name)), None)
             if value is not None and option in _BOOLEANS:
                 value = _env_bool(value)
             elif value is not None and option == "impersonate_groups":
                 value = [group for group in value.split(",") if group]
         auth[option] = value
+    if auth["kubeconfig"] is None and use_env and env is not None and env.get("KUBECONFIG"):
+        # the kubernetes library reads $KUBECONFIG from the process; a task's own environment must win, as for a module
+        auth["kubeconfig"] = env["KUBECONFIG"]
     headers = params.get("proxy_headers")
     if headers is None and use_env:
-        headers = {key: os.environ["K8S_AUTH_PROXY_HEADERS_" + key.upper()] for key in PROXY_HEADERS if "K8S_AUTH_PROXY_HEADERS_" + key.upper() in os.environ}
+        headers = {key: environ["K8S_AUTH_PROXY_HEADERS_" + key.upper()] for key in PROXY_HEADERS if "K8S_AUTH_PROXY_HEADERS_" + key.upper() in environ}
     auth["proxy_headers"] = {key: value for key, value in (headers or {}).items() if value is not None} or None
     return auth
 
@@ -197,9 +202,9 @@ def build_configuration(auth):
     return configuration, context
 
 
-def new_api_client(params, use_env=True):
-    """(``kubernetes.client.ApiClient``, context or None) for the auth options in ``params``."""
-    auth = resolve_auth(params, use_env=use_env)
+def new_api_client(params, use_env=True, env=None, auth=None):
+    """(``kubernetes.client.ApiClient``, context or None) for the auth options in ``params`` (or already resolved ``auth``)."""
+    auth = auth if auth is not None else resolve_auth(params, use_env=use_env, env=env)
     configuration, context = build_configuration(auth)
     api_client = kubernetes.client.ApiClient(configuration)
     api_client.user_agent = "skupper.tls"
@@ -250,9 +255,9 @@ class KubeStore(Store):
         self.last_attempts = 0  # attempts made by the last request, for diagnostics
 
     @classmethod
-    def from_params(cls, params, use_env=True, **kwargs):
+    def from_params(cls, params, use_env=True, env=None, auth=None, **kwargs):
         """A KubeStore for the auth options in ``params`` (module params, or a nested dict with ``use_env=False``)."""
-        api_client, context = new_api_client(params, use_env=use_env)
+        api_client, context = new_api_client(params, use_env=use_env, env=env, auth=auth)
         return cls(api_client, context=context, **kwargs)
 
     # HTTP
@@ -295,9 +300,9 @@ class KubeStore(Store):
         except urllib3.exceptions.HTTPError as err:
             raise StoreError("cannot reach %s: %s" % (self.description, err)) from None
 
-    def _call(self, method, path, body=None, dry_run=False):
+    def _call(self, method, path, body=None):
         """Send with retries; return (status, payload, ambiguous) where ``ambiguous`` says an earlier attempt may have been applied."""
-        url = self.host + path + ("?dryRun=All" if dry_run else "")
+        url = self.host + path
         started = time.monotonic()
         ambiguous = False
         last = None
@@ -375,16 +380,16 @@ class KubeStore(Store):
             return None
         raise self._error(status, payload, "read", ref)
 
-    def create(self, obj, dry_run=False):
+    def create(self, obj):
         ref = ref_of(obj)
-        status, payload, ambiguous = self._call("POST", self._path(ref, named=False), body=obj, dry_run=dry_run)
+        status, payload, ambiguous = self._call("POST", self._path(ref, named=False), body=obj)
         if status in (200, 201, 202):
             return payload
         raise self._error(status, payload, "create", ref, ambiguous)
 
-    def replace(self, obj, dry_run=False):
+    def replace(self, obj):
         ref = ref_of(obj)
-        status, payload, ambiguous = self._call("PUT", self._path(ref), body=obj, dry_run=dry_run)
+        status, payload, ambiguous = self._call("PUT", self._path(ref), body=obj)
         if status in (200, 201):
             return payload
         raise self._error(status, payload, "replace", ref, ambiguous)

@@ -20,17 +20,17 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-import ipaddress
 import re
 import secrets
 import traceback
+
+from ansible_collections.skupper.tls.plugins.module_utils.validate import ip_of  # the one "is this an IP" rule
 
 try:
     from cryptography import x509
     from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec, rsa
-    from cryptography.x509 import verification
     from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 except ImportError:
     HAS_CRYPTOGRAPHY = False
@@ -261,10 +261,7 @@ def validate_hosts(hosts, field="hosts"):
         host = raw.strip()
         if not host:
             raise PkiError(field, "item %d is empty" % pos)
-        try:
-            addr = ipaddress.ip_address(host)
-        except ValueError:
-            addr = None
+        addr = ip_of(host)
         if addr is not None:
             if getattr(addr, "scope_id", None):
                 raise PkiError(field, "item %d '%s': IPv6 zone identifiers are not allowed" % (pos, raw))
@@ -278,17 +275,10 @@ def validate_hosts(hosts, field="hosts"):
     return tuple(result)
 
 
-def _ip_of(host):
-    try:
-        return ipaddress.ip_address(host)
-    except ValueError:
-        return None
-
-
 def wanted_sans(hosts):
     """The SAN strings ("DNS:x", "IP:y") ``issue`` writes for validated ``hosts``, in order."""
     dns = ["DNS:%s" % h for h in hosts]
-    ips = ["IP:%s" % ip for ip in (_ip_of(h) for h in hosts) if ip is not None]
+    ips = ["IP:%s" % ip for ip in (ip_of(h) for h in hosts) if ip is not None]
     return dns + ips
 
 
@@ -492,12 +482,12 @@ def _colons(hexstr):
 
 def not_before(cert):
     """not_before as an aware UTC datetime."""
-    return to_utc(getattr(cert, "not_valid_before_utc", None) or cert.not_valid_before)
+    return to_utc(cert.not_valid_before_utc)   # cryptography >= 42.0, the collection's floor
 
 
 def not_after(cert):
     """not_after as an aware UTC datetime."""
-    return to_utc(getattr(cert, "not_valid_after_utc", None) or cert.not_valid_after)
+    return to_utc(cert.not_valid_after_utc)
 
 
 def describe(cert):
@@ -655,7 +645,7 @@ def issue(spec, issuer=None, key=None, now=None):
         builder = builder.add_extension(aki, critical=False)
     if spec.hosts:
         names = [x509.DNSName(h) for h in spec.hosts]
-        names += [x509.IPAddress(ip) for ip in (_ip_of(h) for h in spec.hosts) if ip is not None]
+        names += [x509.IPAddress(ip) for ip in (ip_of(h) for h in spec.hosts) if ip is not None]
         builder = builder.add_extension(x509.SubjectAlternativeName(names), critical=False)
     signer = issuer.key if issuer is not None else key
     cert = builder.sign(private_key=signer, algorithm=hashes.SHA256())
@@ -672,8 +662,12 @@ def verify_chain(leaf, trust, intermediates=(), usage="server", host=None, now=N
     required); ``"client"`` checks a client certificate (a missing SAN is allowed, as
     on Skupper's link certificates); ``"both"`` runs the client check and, when
     ``host`` is given, the server check. Returns the verified chain (leaf first).
+
+    The modules never call it: it is the tests' independent verifier. It needs cryptography >= 45.0
+    (``PolicyBuilder.extension_policies``), above the collection's floor (42.0), so it imports the verifier itself.
     """
     _require_cryptography()
+    from cryptography.x509 import verification
     if usage not in USAGES:
         raise PkiError("usage", "got '%s'; expected one of %s" % (usage, _choices(USAGES)))
     if isinstance(trust, x509.Certificate):
@@ -694,7 +688,7 @@ def verify_chain(leaf, trust, intermediates=(), usage="server", host=None, now=N
             client = builder.extension_policies(ca_policy=verification.ExtensionPolicy.webpki_defaults_ca(), ee_policy=ee_policy)
             chain = list(client.build_client_verifier().verify(leaf, intermediates).chain)
         if host and usage in ("server", "both"):
-            addr = _ip_of(host)
+            addr = ip_of(host)
             try:
                 subject = verification.IPAddress(addr) if addr is not None else verification.DNSName(host)
             except ValueError as exc:

@@ -50,6 +50,29 @@ class Desired:
     now: object = None                    # datetime; None => current time
 
 
+@dataclasses.dataclass
+class Found:
+    """The Secret as read, decoded by the engine (plain values, no Kubernetes types); ``exists`` False when absent."""
+
+    exists: bool = False
+    type: str | None = None
+    labels: dict = dataclasses.field(default_factory=dict)
+    annotations: dict = dataclasses.field(default_factory=dict)
+    data: dict = dataclasses.field(default_factory=dict)
+
+
+@dataclasses.dataclass
+class Wanted:
+    """What was asked of the Secret besides its material: type, metadata, extra data keys, force, deferrable checks."""
+
+    type: str = "kubernetes.io/tls"
+    labels: dict = dataclasses.field(default_factory=dict)
+    annotations: dict = dataclasses.field(default_factory=dict)
+    extra_data: dict = dataclasses.field(default_factory=dict)
+    force: bool = False
+    defer: tuple = ()
+
+
 @dataclasses.dataclass(frozen=True)
 class Check:
     """One named link of the chain. ``stop``: skip the rest when it fails; ``profile``: skipped when Desired.fixed."""
@@ -73,9 +96,11 @@ class Decision:
 class Context:
     """What the checks look at: the stored material parsed once, the desired state, the time."""
 
-    def __init__(self, stored, desired):
+    def __init__(self, stored, desired, found=None, wanted=None):
         self.stored = stored
         self.desired = desired
+        self.found = found if found is not None else Found()
+        self.wanted = wanted if wanted is not None else Wanted()
         # An imported CA's spec is derived from the given certificate and may fall outside what we
         # would issue (RSA-1024, P-521, a long CN): only content is compared then, so do not validate.
         if desired.spec is None or desired.fixed:
@@ -104,6 +129,11 @@ class Context:
     def parsed(self):
         """True when both tls.crt and tls.key were parsed."""
         return self.cert is not None and self.key is not None
+
+    @property
+    def trust_only(self):
+        """A Secret that holds only ``ca.crt`` (v1 ``skupper-service-client``): no certificate of its own."""
+        return self.desired.spec is None and not self.desired.fixed
 
 
 def _present(data):
@@ -300,6 +330,59 @@ def check_trust_bundle(ctx):
     return "ca.crt has %s, wanted %s" % (_bundle_labels(have), _bundle_labels(want))
 
 
+def check_bundle_missing(ctx):
+    """A trust-only Secret must hold a ca.crt."""
+    if ctx.trust_only and not _present(ctx.stored.bundle_pem):
+        return "Secret has no ca.crt"
+    return None
+
+
+def check_ca_repeats(ctx):
+    """A layout that stores no ca.crt (v1 CA) must not keep one that only repeats tls.crt."""
+    if ctx.trust_only or ctx.desired.bundle_pem is not None or not _present(ctx.stored.bundle_pem):
+        return None
+    if ctx.stored.bundle_pem == ctx.stored.cert_pem:
+        return "ca.crt only repeats tls.crt; this layout stores no ca.crt"
+    return None
+
+
+def check_type(ctx):
+    """A Secret's type is immutable: an existing Secret must have the wanted one."""
+    if not ctx.found.exists:
+        return None
+    have = ctx.found.type or "Opaque"
+    if have != ctx.wanted.type:
+        return "Secret type is %r, wanted %r" % (ctx.found.type, ctx.wanted.type)
+    return None
+
+
+def check_force(ctx):
+    """``force: true`` reissues an existing Secret whatever the other checks say."""
+    if ctx.found.exists and ctx.wanted.force and not ctx.trust_only:
+        return "reissue requested (force: true)"
+    return None
+
+
+def _mapping_drift(have, want):
+    return ["%s is %r, wanted %r" % (key, have.get(key), value) for key, value in sorted((want or {}).items()) if have.get(key) != value]
+
+
+def check_labels(ctx):
+    """Every label asked for must be on the Secret (others' labels are kept and not compared)."""
+    return _mapping_drift(ctx.found.labels, ctx.wanted.labels)
+
+
+def check_annotations(ctx):
+    """Every annotation asked for must be on the Secret."""
+    return _mapping_drift(ctx.found.annotations, ctx.wanted.annotations)
+
+
+def check_extra_data(ctx):
+    """Every extra data key asked for (v1 ``connect.json``) must hold the wanted value."""
+    return ["%s %s" % (key, "differs" if key in ctx.found.data else "is missing")
+            for key, value in sorted((ctx.wanted.extra_data or {}).items()) if ctx.found.data.get(key) != value]
+
+
 CHECKS = (
     Check("missing", REISSUE, check_missing, stop=True),
     Check("unparseable", REISSUE, check_unparseable, stop=True),
@@ -316,19 +399,31 @@ CHECKS = (
 )
 
 
+# Checks whose failure on a CA that still works (parseable, its own key, a CA) is reported, never acted on: a new
+# CA key breaks every link signed by the old one until all holders trust it, so such a change is carried by a
+# rotation (prepare/activate/finalize), which issues the new CA with the new subject, key type or validity.
+CA_DEFERRED = ("key_type", "subject", "usage", "expiry")
+
+
+def run(checks, ctx):
+    """Run ``checks`` in order; return ``[(check, reason)]`` of those that failed (a check may give several reasons)."""
+    failures = []
+    for check in checks:
+        if check.profile and (ctx.desired.fixed or ctx.spec is None):
+            continue
+        reason = check.fn(ctx)
+        if not reason:
+            continue
+        failures.extend((check, r) for r in ([reason] if isinstance(reason, str) else reason))
+        if check.stop:
+            break
+    return failures
+
+
 def evaluate(stored, desired, checks=CHECKS):
     """Run ``checks`` in order over ``stored`` against ``desired``; return a Decision."""
     ctx = Context(stored, desired)
-    failures = []
-    for check in checks:
-        if check.profile and (desired.fixed or ctx.spec is None):
-            continue
-        reason = check.fn(ctx)
-        if reason is None:
-            continue
-        failures.append((check, reason))
-        if check.stop:
-            break
+    failures = run(checks, ctx)
     if any(check.group == REISSUE for check, dummy in failures):
         action = "issue"
         failures = [(c, r) for c, r in failures if c.group == REISSUE]
@@ -341,3 +436,84 @@ def evaluate(stored, desired, checks=CHECKS):
         reasons=["%s: %s" % (check.name, reason) for check, reason in failures],
         failed=[check.name for check, dummy in failures],
     )
+
+
+# --------------------------------------------------------------------------- chains of a Secret
+#
+# The engine asks separate questions, each answered by its own chain (cert-manager's policy chains): the first
+# chain that fails, in order, decides the step; its reasons are reported. The engine only runs ``plan`` and acts on
+# the step together with the ownership of the object (absent / ours / foreign / adopting).
+
+
+@dataclasses.dataclass(frozen=True)
+class Chain:
+    """``checks`` answer one question; when one fails the step is ``step``. ``skip_after``: chains whose failure makes
+    this question moot (the material is reissued anyway, so ca.crt and metadata are rewritten with it)."""
+
+    name: str
+    checks: tuple
+    step: str
+    skip_after: tuple = ()
+    verdict: object = None        # fn(ctx, failed check names) -> step, when the chain's failure may mean another step
+
+
+def _defer_ca(ctx, failed):
+    """A CA is never re-keyed silently: when only deferrable checks fail on a CA that exists, report them ("deferred")."""
+    if ctx.found.exists and not ctx.wanted.force and ctx.wanted.defer and set(failed) <= set(ctx.wanted.defer):
+        return "deferred"
+    return "issue"
+
+
+CHAINS = (
+    # may this Secret be written as asked at all?
+    Chain("secret", (Check("type", "secret", check_type),), "fail"),
+    # must tls.crt/tls.key be (re)issued? (a trust-only Secret has no material of its own)
+    Chain("material", tuple(c for c in CHECKS if c.group == REISSUE), "issue", verdict=_defer_ca),
+    # must ca.crt be rewritten?
+    Chain("trust", (Check("missing", TRUST, check_bundle_missing, stop=True),
+                    Check("trust_bundle", TRUST, check_trust_bundle),
+                    Check("trust_bundle", TRUST, check_ca_repeats)), TRUST, skip_after=("material",)),
+    # was a reissue asked for?
+    Chain("force", (Check("force", REISSUE, check_force),), "issue"),
+    # only metadata left: labels, annotations, extra data keys
+    Chain("metadata", (Check("labels", "metadata", check_labels), Check("annotations", "metadata", check_annotations),
+                       Check("extra_data", "metadata", check_extra_data)), "meta",
+          skip_after=("material", "trust", "force")),
+)
+
+# What wins when several chains fail: the first of these.
+STEPS = ("fail", "issue", "deferred", TRUST, "meta", "none")
+
+
+@dataclasses.dataclass
+class Plan:
+    """``step`` (fail | issue | deferred | trust | meta | none), ``reasons`` ("<check>: <why>"), ``failed`` chains by name."""
+
+    step: str
+    reasons: list = dataclasses.field(default_factory=list)
+    failed: dict = dataclasses.field(default_factory=dict)
+
+
+def plan(found, wanted, stored, desired, chains=CHAINS):
+    """Run the Secret's chains; a failing ``secret`` chain ends the plan (nothing can be written)."""
+    ctx = Context(stored, desired, found, wanted)
+    failed = {}
+    reasons = []
+    steps = []
+    for chain in chains:
+        if any(name in failed for name in chain.skip_after):
+            continue
+        if chain.name == "material" and ctx.trust_only:
+            continue
+        if chain.name == "metadata" and not found.exists:
+            continue
+        failures = run(chain.checks, ctx)
+        if not failures:
+            continue
+        names = [check.name for check, dummy in failures]
+        failed[chain.name] = names
+        reasons += ["%s: %s" % (check.name, reason) for check, reason in failures]
+        steps.append(chain.verdict(ctx, names) if chain.verdict else chain.step)
+        if chain.step == "fail":
+            break
+    return Plan(step=min(steps, key=STEPS.index) if steps else "none", reasons=reasons, failed=failed)

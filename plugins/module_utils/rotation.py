@@ -13,6 +13,18 @@ prepare        current CA                  new CA (pending)             current 
 activate       new CA                      -  (prev.crt = old CA)       new + old
 finalize       new CA                      -  (prev.crt removed)        new
 =============  ==========================  ===========================  ======================
+
+Every *holder* of the CA (a Secret whose leaf it signs or whose ``ca.crt`` trusts it: the site
+server, the peers' link credentials, ...) follows ``HOLDER_STATES``: one data write per phase,
+three in all, and three is the least that works (trust before use, use before distrust).
+
+Skupper 2.1+ counts each data change of a Secret used as a router sslProfile as one revision and
+closes connections made more than ``tls-prior-valid-revisions`` revisions ago (default 2 in code).
+Three writes with the default therefore close, at finalize, the connections made before the
+rotation. Every rotation write of a holder carries the annotation
+``skupper.io/tls-prior-valid-revisions`` = ``holder_prior_valid_revisions(...)`` (at least 3), in
+the same update as the data, so Skupper reads it on that very event and no connection is cut.
+``skupper_oldest_valid`` replays Skupper's arithmetic to prove it.
 """
 
 from __future__ import annotations
@@ -72,3 +84,72 @@ def plan(phase, data, new_ca):
                 (layout.PREV_CRT,)
         return "unchanged", ["rotation: nothing to finalize (no prev.crt)"], None, ()
     raise RotationError("rotation must be one of %s, got %r" % (", ".join(PHASES), phase))
+
+
+# --------------------------------------------------------------------------- holders and Skupper's revisions
+
+# What each holder of the rotating CA carries after each phase: the CA that signs its leaf, and
+# the CAs its ca.crt trusts ("old" = the CA before rotation, "new" = the pending/new CA).
+HOLDER_STATES = (
+    ("steady", "old", ("old",)),
+    ("prepare", "old", ("old", "new")),
+    ("activate", "new", ("new", "old")),
+    ("finalize", "new", ("new",)),
+)
+
+# Data writes a holder receives during one rotation (one per phase that changes its state).
+HOLDER_WRITES = sum(1 for before, after in zip(HOLDER_STATES, HOLDER_STATES[1:]) if before[1:] != after[1:])
+
+# Skupper's default when neither the Secret annotation nor the Site setting parses.
+# Source: internal/kube/site/site.go ``TLSPriorValidRevisions`` (``revisions := uint64(2)``;
+# 2.1.0 line 1345, 2.2.1 line 1670, HEAD 80b1ba6d line 1805). The CRD text and doc/tls/README.md say 1.
+SKUPPER_DEFAULT_PRIOR_VALID = 2
+
+
+def _uint(value):
+    text = str(value) if value is not None else ""
+    return int(text) if text.isdigit() else None
+
+
+def effective_prior_valid_revisions(secret_annotations=None, site_settings=None):
+    """The ``pv`` Skupper uses for one Secret event.
+
+    The Secret annotation ``skupper.io/tls-prior-valid-revisions`` wins when it parses as a base-10
+    uint; else the Site ``spec.settings["tls-prior-valid-revisions"]``; else 2.
+    Source: internal/kube/secrets/manager.go ``checkPriorValidity`` (HEAD line 259) and site.go
+    ``TLSPriorValidRevisions`` (HEAD line 1805).
+    """
+    for value in ((secret_annotations or {}).get(layout.PRIOR_VALID_REVISIONS), (site_settings or {}).get(layout.SITE_PRIOR_VALID_REVISIONS)):
+        parsed = _uint(value)
+        if parsed is not None:
+            return parsed
+    return SKUPPER_DEFAULT_PRIOR_VALID
+
+
+def skupper_oldest_valid(pvs, ordinal=0, oldest=0):
+    """Replay Skupper's sslProfile arithmetic over data-changing writes of one Secret.
+
+    ``pvs``: the effective ``pv`` at each write. Returns ``[(ordinal, oldest_valid_ordinal), ...]``
+    after each write. A connection made at ordinal ``o`` is closed by the router once
+    ``o < oldest_valid_ordinal``. Source: internal/kube/secrets/manager.go ``handleSecret``
+    (HEAD lines 69-101; 2.1.0 line 93): ``Ordinal += 1`` when the data checksum changes, then
+    ``if pv <= Ordinal && Ordinal - pv > OldestValidOrdinal { OldestValidOrdinal = Ordinal - pv }``.
+    """
+    out = []
+    for pv in pvs:
+        ordinal += 1
+        if pv <= ordinal and ordinal - pv > oldest:
+            oldest = ordinal - pv
+        out.append((ordinal, oldest))
+    return out
+
+
+def holder_prior_valid_revisions(secret_annotations=None, site_settings=None):
+    """The annotation value every rotation write of a holder carries (a string).
+
+    At least ``HOLDER_WRITES`` so the connections made before the rotation outlive its last write;
+    never lower than what the Secret or the Site already asks for (a larger value someone chose is
+    kept). The annotation stays after the rotation: removing it is itself an event at which
+    Skupper applies the lower value and closes the pre-rotation connections.
+    """
+    return str(max(HOLDER_WRITES, effective_prior_valid_revisions(secret_annotations, site_settings)))

@@ -22,15 +22,16 @@ import fcntl
 import hashlib
 import os
 import re
+import secrets
 import stat
-import tempfile
+
+from ansible_collections.skupper.tls.plugins.module_utils import validate
+from ansible_collections.skupper.tls.plugins.module_utils.layout import ObjRef  # noqa: F401 (re-exported: the key of every store)
 
 try:
     import yaml
 except ImportError:  # pragma: no cover - only the import sanity test runs without PyYAML
     yaml = None
-
-ObjRef = collections.namedtuple("ObjRef", ["api_version", "kind", "namespace", "name"])
 
 # kind -> (api path prefix, plural) for everything this collection reads or writes.
 KINDS = {
@@ -38,6 +39,7 @@ KINDS = {
     "ConfigMap": ("/api/v1", "configmaps"),
     "Link": ("/apis/skupper.io/v2alpha1", "links"),
     "Site": ("/apis/skupper.io/v2alpha1", "sites"),
+    "RouterAccess": ("/apis/skupper.io/v2alpha1", "routeraccesses"),
 }
 
 
@@ -88,16 +90,21 @@ class Store(object):
 
     #: a short label for messages and results, e.g. "cluster https://1.2.3.4:6443" or "directory /srv/out"
     description = "store"
+    #: what the store repaired on its own (or would, in check mode) while reading and writing: file modes tightened,
+    #: stale temporary files removed. Each is a user-facing sentence; a caller reports them as a change.
+    repairs = ()
+    #: problems it could not repair (a mode it may not change, a leftover it cannot remove): for warnings.
+    warnings = ()
 
     def get(self, ref):
         """Return the object, or None when it does not exist (a missing namespace is also None)."""
         raise NotImplementedError
 
-    def create(self, obj, dry_run=False):
+    def create(self, obj):
         """Create; return the stored object. Raises Conflict if the name is taken, NotFound if the namespace is missing."""
         raise NotImplementedError
 
-    def replace(self, obj, dry_run=False):
+    def replace(self, obj):
         """Replace (PUT) the whole object. ``obj['metadata']['resourceVersion']`` must be the one read; Conflict if stale."""
         raise NotImplementedError
 
@@ -108,14 +115,12 @@ class Store(object):
 
 # --- what the API server validates, with its wording ---------------------------------------------------------------
 
-_SUBDOMAIN_RE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
-_LABEL_RE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-_DATA_KEY_RE = re.compile(r"^[-._a-zA-Z0-9]+$")
 _SUBDOMAIN_MSG = ("a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an "
                   "alphanumeric character (e.g. 'example.com', regex used for validation is "
                   r"'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')")
 _LABEL_MSG = ("a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric "
               "character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')")
+_DATA_KEY_RE = re.compile(r"[-._a-zA-Z0-9]+", re.ASCII)
 _DATA_KEY_MSG = ("a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', "
                  "regex used for validation is '[-._a-zA-Z0-9]+')")
 _B64_ALPHABET = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
@@ -155,22 +160,34 @@ def _qualified_kind(kind):
     return kind + ("." + group if group else "")
 
 
-def valid_name(name):
-    return isinstance(name, str) and len(name) <= 253 and bool(_SUBDOMAIN_RE.match(name))
-
-
-def valid_namespace(namespace):
-    return isinstance(namespace, str) and len(namespace) <= 63 and bool(_LABEL_RE.match(namespace))
+valid_name = validate.is_k8s_name
+valid_namespace = validate.is_namespace
 
 
 def _name_errors(field, value, regex, limit, message):
     if not value:
         return ["%s: Required value: name or generateName is required" % field if field == "metadata.name" else "%s: Required value" % field]
+    if not isinstance(value, str):
+        return ['%s: Invalid value: %s: must be a string' % (field, validate.show(value))]
     errors = []
     if len(value) > limit:
         errors.append('%s: Invalid value: "%s": must be no more than %d characters' % (field, value, limit))
-    if not regex.match(value):
+    if not regex.fullmatch(value):
         errors.append('%s: Invalid value: "%s": %s' % (field, value, message))
+    return errors
+
+
+def _data_key_errors(key):
+    """The API server's IsConfigMapKey: the character set, at most 253, and no '.'/'..' names."""
+    errors = []
+    if len(key) > 253:
+        errors.append('data[%s]: Invalid value: "%s": must be no more than 253 characters' % (key, key))
+    if not _DATA_KEY_RE.fullmatch(key):
+        errors.append('data[%s]: Invalid value: "%s": %s' % (key, key, _DATA_KEY_MSG))
+    if key in (".", ".."):
+        errors.append("data[%s]: Invalid value: \"%s\": must not be '%s'" % (key, key, key))
+    elif key.startswith(".."):
+        errors.append("data[%s]: Invalid value: \"%s\": must not start with '..'" % (key, key))
     return errors
 
 
@@ -279,15 +296,14 @@ def normalize(obj, old=None):
         meta.pop(field, None)
     decoded = _decode_secret_data(obj) if kind == "Secret" else {}
     name = meta.get("name") or ""
-    errors = _name_errors("metadata.name", name, _SUBDOMAIN_RE, 253, _SUBDOMAIN_MSG)
-    errors += _name_errors("metadata.namespace", meta.get("namespace") or "", _LABEL_RE, 63, _LABEL_MSG)
+    errors = _name_errors("metadata.name", name, validate.DNS1123_SUBDOMAIN_RE, 253, _SUBDOMAIN_MSG)
+    errors += _name_errors("metadata.namespace", meta.get("namespace") or "", validate.DNS1123_LABEL_RE, 63, _LABEL_MSG)
     if kind in _SPEC_SCHEMAS and "spec" in obj:
         obj["spec"] = _check_schema(obj["spec"], _SPEC_SCHEMAS[kind], "spec", errors)
     if kind == "Secret":
         obj["type"] = obj.get("type") or "Opaque"
         for key in sorted(decoded):
-            if not _DATA_KEY_RE.match(key):
-                errors.append('data[%s]: Invalid value: "%s": %s' % (key, key, _DATA_KEY_MSG))
+            errors += _data_key_errors(key)
         if sum(len(value) for value in decoded.values()) > _MAX_SECRET_BYTES:
             errors.append("data: Too long: must have at most %d bytes" % _MAX_SECRET_BYTES)
         if obj["type"] == "kubernetes.io/tls":
@@ -300,6 +316,267 @@ def normalize(obj, old=None):
     if errors:
         raise _invalid(kind, name, errors)
     return obj
+
+
+# --- files inside a directory, never outside it -------------------------------------------------------------------
+#
+# Every file is reached from a directory file descriptor by a single name (``os.open(name, dir_fd=...)``), and
+# every directory below the root is opened with O_NOFOLLOW|O_DIRECTORY: a symbolic link anywhere below the root,
+# a hard-linked file, a FIFO or a device is refused, never followed. Writes go to a temporary file in the same
+# directory (created O_EXCL|O_NOFOLLOW, mode 0600 whatever the umask), are fsync'd, renamed over the target and the
+# directory is fsync'd; the temporary file is removed on every error path (KeyboardInterrupt included).
+#
+# Temporary names are ``.<file name>.skupper-tls-tmp-<16 hex>.yaml``: hidden (tools that skip dotfiles skip them),
+# recognisable (a run killed between write and rename leaves one; the next store open removes it, under the same
+# directory lock writers hold, so a concurrent writer's file is never taken), and ending in ``.yaml`` on purpose, so
+# that encryption rules written for the manifests (a SOPS ``path_regex: \.yaml$``, a git-crypt/.gitattributes
+# ``*.yaml`` filter) also cover a leftover: it holds the same key material as the manifest it was meant to become.
+
+TMP_INFIX = ".skupper-tls-tmp-"
+_TMP_RE = re.compile(r"\..{1,150}%s[0-9a-f]{16}\.yaml" % re.escape(TMP_INFIX), re.S)
+# temporary names of earlier releases (tempfile.mkstemp): DirectoryStore ``.<name>.yaml.<8>.tmp``, skupper_link dest ``.skupper-link-<8>``
+_LEGACY_TMP_RES = (re.compile(r"\.[a-z0-9][-a-z0-9.]*\.yaml\.[a-z0-9_]{8}\.tmp", re.ASCII), re.compile(r"\.skupper-link-[a-z0-9_]{8}", re.ASCII))
+MAX_FILE_BYTES = 8 * 1024 * 1024
+FILE_MODE = 0o600
+DIR_MODE = 0o700
+_O_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+DIR_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | os.O_NOFOLLOW | _O_CLOEXEC
+_READ_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0) | _O_CLOEXEC
+_SYMLINK_ERRNOS = (errno.ELOOP, errno.EMLINK)  # Linux reports ELOOP for O_NOFOLLOW on a link, FreeBSD EMLINK
+
+
+def temp_name(name):
+    """A fresh temporary name for ``name`` (see above)."""
+    return ".%s%s%s.yaml" % (name[:150], TMP_INFIX, secrets.token_hex(8))
+
+
+def is_temp_name(entry, name=None):
+    """True for our temporary files (of ``name`` only, when given) and for those of earlier releases."""
+    if _TMP_RE.fullmatch(entry):
+        return name is None or entry.startswith(".%s%s" % (name[:150], TMP_INFIX))
+    return any(regex.fullmatch(entry) for regex in (_LEGACY_TMP_RES if name is None else _LEGACY_TMP_RES[1:]))
+
+
+def _kind_of(mode):
+    for test, label in ((stat.S_ISDIR, "directory"), (stat.S_ISLNK, "symbolic link"), (stat.S_ISFIFO, "FIFO"), (stat.S_ISSOCK, "socket"),
+                        (stat.S_ISCHR, "character device"), (stat.S_ISBLK, "block device")):
+        if test(mode):
+            return label
+    return "special file"
+
+
+class SafeFiles(object):
+    """Reads, atomic writes and deletes by name inside directory file descriptors; collects what it repaired.
+
+    ``prefix`` starts every message (``"dest: "``). With ``check_mode`` nothing is changed: modes that would be
+    tightened and stale temporary files that would be removed are only reported in ``repairs``.
+    """
+
+    def __init__(self, prefix="", check_mode=False):
+        self.prefix = prefix
+        self.check_mode = check_mode
+        self.repairs = []
+        self.warnings = []
+
+    def error(self, action, path, err):
+        return StoreError("%scannot %s %s: %s" % (self.prefix, action, path, validate.scrub(err.strerror or err)))
+
+    def refuse(self, path, what):
+        return StoreError("%s%s is %s; refusing to read, write or delete through it (nothing outside the target directory is ever touched)"
+                          % (self.prefix, path, what))
+
+    # directories
+
+    def open_dir(self, parent_fd, name, path, create=False):
+        """The fd of directory ``name`` in ``parent_fd`` (None if missing and not ``create``); created 0700, existing ones tightened to 0700."""
+        created = False
+        try:
+            fd = os.open(name, DIR_FLAGS, dir_fd=parent_fd)
+        except FileNotFoundError:
+            if not create:
+                return None
+            try:
+                os.mkdir(name, DIR_MODE, dir_fd=parent_fd)
+                created = True
+            except FileExistsError:
+                pass
+            except OSError as err:
+                raise self.error("create directory", path, err) from None
+            return self.open_dir(parent_fd, name, path) if not created else self._open_created(parent_fd, name, path)
+        except OSError as err:
+            raise self._dir_error(parent_fd, name, path, err) from None
+        try:
+            self.tighten(fd, os.fstat(fd), DIR_MODE, path)
+        except BaseException:
+            os.close(fd)
+            raise
+        return fd
+
+    def _open_created(self, parent_fd, name, path):
+        try:
+            fd = os.open(name, DIR_FLAGS, dir_fd=parent_fd)
+        except OSError as err:
+            raise self._dir_error(parent_fd, name, path, err) from None
+        os.fchmod(fd, DIR_MODE)  # the umask only narrows mkdir's mode; make it exactly 0700
+        return fd
+
+    def _dir_error(self, parent_fd, name, path, err):
+        if err.errno in _SYMLINK_ERRNOS + (errno.ENOTDIR,):
+            try:
+                mode = os.lstat(name, dir_fd=parent_fd).st_mode
+            except OSError:
+                mode = None
+            if mode is not None and not stat.S_ISDIR(mode):
+                return self.refuse(path, "a %s, not a directory" % _kind_of(mode)) if not stat.S_ISREG(mode) else \
+                    StoreError("%s%s is a file, not a directory" % (self.prefix, path))
+        return self.error("open directory", path, err)
+
+    @contextlib.contextmanager
+    def locked(self, dir_fd):
+        """An exclusive lock on the directory: writers and the stale-file cleanup never overlap."""
+        fcntl.flock(dir_fd, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(dir_fd, fcntl.LOCK_UN)
+
+    # modes
+
+    def tighten(self, fd, info, want, path):
+        """Make the mode of an open file or directory exactly ``want``; report it in ``repairs`` (or ``warnings`` if not ours)."""
+        have = stat.S_IMODE(info.st_mode)
+        if have == want:
+            return False
+        if self.check_mode:
+            self.repairs.append("mode of %s would be changed from %04o to %04o" % (path, have, want))
+            return True
+        try:
+            os.fchmod(fd, want)
+        except OSError as err:
+            self.warnings.append("mode of %s is %04o, not %04o, and cannot be changed: %s" % (path, have, want, err.strerror or err))
+            return False
+        self.repairs.append("mode of %s changed from %04o to %04o" % (path, have, want))
+        return True
+
+    # files
+
+    def read(self, dir_fd, name, path, tighten=True):
+        """The bytes of regular file ``name``, or None when it does not exist. Refuses links, hard links and special files."""
+        try:
+            fd = os.open(name, _READ_FLAGS, dir_fd=dir_fd)
+        except FileNotFoundError:
+            return None
+        except OSError as err:
+            if err.errno in _SYMLINK_ERRNOS:
+                raise self.refuse(path, "a symbolic link") from None
+            raise self.error("read", path, err) from None
+        try:
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode):
+                raise self.refuse(path, "a %s, not a regular file" % _kind_of(info.st_mode)) if not stat.S_ISDIR(info.st_mode) else \
+                    StoreError("%scannot read %s: it is a directory" % (self.prefix, path))
+            if info.st_nlink != 1:
+                raise self.refuse(path, "a file with %d hard links (its content is shared with a file elsewhere)" % info.st_nlink)
+            if info.st_size > MAX_FILE_BYTES:
+                raise StoreError("%scannot read %s: it is %d bytes long, more than the %d a manifest can be"
+                                 % (self.prefix, path, info.st_size, MAX_FILE_BYTES))
+            if tighten:
+                self.tighten(fd, info, FILE_MODE, path)
+            chunks, size = [], 0
+            while True:
+                chunk = os.read(fd, 1024 * 1024)
+                if not chunk:
+                    break
+                size += len(chunk)
+                if size > MAX_FILE_BYTES:
+                    raise StoreError("%scannot read %s: it grew beyond %d bytes while being read" % (self.prefix, path, MAX_FILE_BYTES))
+                chunks.append(chunk)
+            return b"".join(chunks)
+        except OSError as err:
+            raise self.error("read", path, err) from None
+        finally:
+            os.close(fd)
+
+    def exists(self, dir_fd, name):
+        try:
+            os.lstat(name, dir_fd=dir_fd)
+        except FileNotFoundError:
+            return False
+        except OSError:
+            return True
+        return True
+
+    def write(self, dir_fd, name, path, raw):
+        """Atomically make ``name`` hold ``raw`` (mode 0600): temporary file, fsync, rename, fsync of the directory."""
+        fd = tmp = None
+        try:
+            while fd is None:
+                tmp = temp_name(name)
+                try:
+                    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | _O_CLOEXEC, FILE_MODE, dir_fd=dir_fd)
+                except FileExistsError:
+                    tmp = None
+            os.fchmod(fd, FILE_MODE)  # O_CREAT's mode is narrowed by the umask; make it exactly 0600
+            view = memoryview(raw)
+            while view:
+                view = view[os.write(fd, view):]
+            os.fsync(fd)
+            os.close(fd)
+            fd = None
+            os.rename(tmp, name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)  # replaces a link planted at ``name``, never its target
+            tmp = None
+            os.fsync(dir_fd)
+        except OSError as err:
+            raise self.error("write", path, err) from None
+        finally:
+            if fd is not None:
+                os.close(fd)
+            if tmp is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp, dir_fd=dir_fd)
+
+    def unlink(self, dir_fd, name, path):
+        try:
+            os.unlink(name, dir_fd=dir_fd)
+            os.fsync(dir_fd)
+        except OSError as err:
+            raise self.error("delete", path, err) from None
+
+    def clean_temps(self, dir_fd, path, name=None):
+        """Remove temporary files a killed run left in this directory (only those of ``name``, when given). Call under ``locked``."""
+        try:
+            entries = os.listdir(dir_fd)
+        except OSError as err:
+            self.warnings.append("cannot list %s to remove stale temporary files: %s" % (path, err.strerror or err))
+            return
+        for entry in sorted(entries):
+            if not is_temp_name(entry, name):
+                continue
+            where = os.path.join(path, entry)
+            try:
+                if stat.S_ISDIR(os.lstat(entry, dir_fd=dir_fd).st_mode):
+                    continue
+                if not self.check_mode:
+                    os.unlink(entry, dir_fd=dir_fd)
+            except FileNotFoundError:
+                continue
+            except OSError as err:
+                self.warnings.append("cannot remove the stale temporary file %s (it may hold key material): %s" % (where, err.strerror or err))
+                continue
+            self.repairs.append("stale temporary file %s %s" % (where, "would be removed" if self.check_mode else "removed"))
+
+
+def yaml_problem(err):
+    """A YAML error as ``problem (line L, column C)``, never quoting the file (it may hold key material)."""
+    mark = getattr(err, "problem_mark", None)
+    problem = getattr(err, "problem", None) or getattr(err, "reason", None) or type(err).__name__
+    where = " (line %d, column %d)" % (mark.line + 1, mark.column + 1) if mark is not None else ""
+    return validate.scrub("%s%s" % (problem, where))
+
+
+def plain_name(value):
+    """A name read from a file, as is when it is a plain name, else quoted (newlines visible, key material hidden)."""
+    return value if isinstance(value, str) and re.fullmatch(r"[A-Za-z0-9._-]{1,253}", value) else validate.show(value)
 
 
 # --- DirectoryStore -----------------------------------------------------------------------------------------------
@@ -318,121 +595,137 @@ class DirectoryStore(Store):
     """Manifests as YAML files: Secrets at ``<root>/<namespace>/<name>.yaml``, other kinds at ``<root>/<namespace>/<plural>/<name>.yaml``.
 
     ``metadata.resourceVersion`` is a short hash of the file's bytes (never written to the file), so the read/replace
-    loop of the engine works exactly as against a cluster. Writes are atomic (temporary file + rename, under an
-    exclusive lock on the directory), files are 0600 and the directories this store manages 0700.
+    loop of the engine works exactly as against a cluster. The root is resolved once; below it nothing is reached
+    through a symbolic link (see SafeFiles). Writes are atomic under an exclusive lock on the directory; files are
+    0600 and the directories below the root 0700, whatever the umask, and existing ones are tightened whenever they
+    are read or written: each such repair (and each stale temporary file removed when the store is opened) is listed
+    in ``repairs`` (what would be done, with ``check_mode``), for the caller to report as a change.
     """
 
-    def __init__(self, root):
+    def __init__(self, root, check_mode=False):
         if yaml is None:
             raise StoreError("the directory target needs the PyYAML Python library")
-        self.root = os.path.abspath(os.path.expanduser(root))
+        if not isinstance(root, str) or not root or "\0" in root:
+            raise StoreError("directory: %s is not a directory path" % validate.show(root))
+        self.root = os.path.realpath(os.path.abspath(os.path.expanduser(root)))
         self.description = "directory %s" % self.root
+        self.files = SafeFiles(check_mode=check_mode)
+        self.repairs = self.files.repairs
+        self.warnings = self.files.warnings
+        self._clean_stale_temps()
 
     # paths
 
-    def path_of(self, ref):
-        """The file of ``ref``, or None when its kind, namespace or name cannot name a file (nothing can exist there)."""
-        if ref.kind not in KINDS or not valid_namespace(ref.namespace) or not valid_name(ref.name):
+    def _parts(self, ref):
+        """(namespace, subdirectory or None, file name), or None when the ref cannot name a file (nothing can exist there)."""
+        if ref.kind not in KINDS or not validate.is_namespace(ref.namespace) or not validate.is_k8s_name(ref.name):
             return None
-        parts = [self.root, ref.namespace] + ([] if ref.kind == "Secret" else [KINDS[ref.kind][1]])
-        return os.path.join(*(parts + [ref.name + ".yaml"]))
+        return ref.namespace, (None if ref.kind == "Secret" else KINDS[ref.kind][1]), ref.name + ".yaml"
 
-    def _make_dirs(self, path):
-        """Create the directories above ``path`` (0700); refuse symbolic links below the root."""
-        if not os.path.isdir(self.root):
+    def path_of(self, ref):
+        """The file of ``ref``, or None when its kind, namespace or name cannot name a file."""
+        parts = self._parts(ref)
+        return None if parts is None else os.path.join(self.root, *[p for p in parts if p])
+
+    def _open_root(self, create):
+        """The root's fd, or None when it does not exist and ``create`` is false. Missing directories are created 0700."""
+        try:
+            return os.open(self.root, DIR_FLAGS)
+        except FileNotFoundError:
+            if not create:
+                return None
+        except OSError as err:
+            raise self.files.error("open directory", self.root, err) from None
+        missing, existing = [], self.root
+        while not os.path.isdir(existing):
+            missing.append(os.path.basename(existing))
+            existing = os.path.dirname(existing)
+        try:
+            fd = os.open(existing, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | _O_CLOEXEC)
+        except OSError as err:
+            raise self.files.error("open directory", existing, err) from None
+        for name in reversed(missing):
+            existing = os.path.join(existing, name)
             try:
-                os.makedirs(self.root, mode=0o700)
-                os.chmod(self.root, 0o700)
-            except OSError as err:
-                raise StoreError("cannot create directory %s: %s" % (self.root, err.strerror or err)) from None
-        directory = self.root
-        for part in os.path.relpath(os.path.dirname(path), self.root).split(os.sep):
-            directory = os.path.join(directory, part)
-            try:
-                os.mkdir(directory, 0o700)
-            except FileExistsError:
-                pass
-            except OSError as err:
-                raise StoreError("cannot create directory %s: %s" % (directory, err.strerror or err)) from None
-            info = os.lstat(directory)
-            if not stat.S_ISDIR(info.st_mode):
-                raise StoreError("%s is not a directory (a symbolic link or a file); refusing to write below it" % directory)
-            if stat.S_IMODE(info.st_mode) != 0o700 and info.st_uid == os.geteuid():
-                os.chmod(directory, 0o700)
+                child = self.files.open_dir(fd, name, existing, create=True)
+            finally:
+                os.close(fd)
+            fd = child
+        return fd
 
     @contextlib.contextmanager
-    def _locked(self, directory):
-        fd = os.open(directory, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    def _directory(self, parts, create):
+        """The fd of the directory holding the file of ``parts`` (None when missing and not ``create``)."""
+        fds = []
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-            yield
+            fd = self._open_root(create)
+            if fd is not None:
+                fds.append(fd)
+                path = self.root
+                for name in [p for p in parts[:2] if p]:
+                    path = os.path.join(path, name)
+                    fd = self.files.open_dir(fds[-1], name, path, create=create)
+                    if fd is None:
+                        break
+                    fds.append(fd)
+            yield fd
         finally:
-            os.close(fd)
+            for opened in fds:
+                os.close(opened)
+
+    def _clean_stale_temps(self):
+        """Remove temporary files left by a killed run, in every directory this store manages (best effort; see warnings)."""
+        try:
+            root = self._open_root(create=False)
+        except StoreError as err:
+            self.warnings.append(str(err))
+            return
+        if root is None:
+            return
+        try:
+            for namespace in sorted(e for e in os.listdir(root) if validate.is_namespace(e)):
+                for sub in (None,) + tuple(KINDS[k][1] for k in sorted(KINDS) if k != "Secret"):
+                    try:
+                        with self._directory((namespace, sub), create=False) as fd:
+                            if fd is not None:
+                                with self.files.locked(fd):
+                                    self.files.clean_temps(fd, os.path.join(self.root, namespace, *[sub] if sub else []))
+                    except StoreError as err:
+                        self.warnings.append(str(err))
+        except OSError as err:
+            self.warnings.append("cannot list %s to remove stale temporary files: %s" % (self.root, err.strerror or err))
+        finally:
+            os.close(root)
 
     # files
 
-    def _read_bytes(self, path):
-        """The file's bytes, or None if it does not exist. Never follows a symbolic link."""
-        try:
-            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
-        except FileNotFoundError:
-            return None
-        except OSError as err:
-            if os.path.islink(path):
-                raise StoreError("%s is a symbolic link; refusing to use it" % path) from None
-            if err.errno == errno.ENOTDIR:
-                return None
-            raise StoreError("cannot read %s: %s" % (path, err.strerror or err)) from None
-        try:
-            with os.fdopen(fd, "rb") as handle:
-                return handle.read()
-        except OSError as err:
-            raise StoreError("cannot read %s: %s" % (path, err.strerror or err)) from None
-
-    def _load(self, ref, path):
+    def _load(self, ref, dir_fd, name, path):
         """(object with resourceVersion, version) or (None, None)."""
-        raw = self._read_bytes(path)
+        raw = self.files.read(dir_fd, name, path)
         if raw is None:
             return None, None
         try:
             obj = yaml.load(raw, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
         except yaml.YAMLError as err:
-            raise StoreError("cannot parse %s: %s" % (path, err)) from None
+            raise StoreError("cannot parse %s: %s" % (path, yaml_problem(err))) from None
         if not isinstance(obj, dict) or not isinstance(obj.get("metadata", {}), dict):
             raise StoreError("%s does not hold a Kubernetes object (expected one YAML mapping)" % path)
         meta = obj.setdefault("metadata", {})
         meta.setdefault("namespace", ref.namespace)
         meta.setdefault("name", ref.name)
         if (obj.get("kind"), meta["namespace"], meta["name"]) != (ref.kind, ref.namespace, ref.name):
-            raise StoreError("%s holds %s %s/%s, expected %s %s/%s"
-                             % (path, obj.get("kind"), meta["namespace"], meta["name"], ref.kind, ref.namespace, ref.name))
+            raise StoreError("%s holds %s %s/%s, expected %s %s/%s" % (
+                path, plain_name(obj.get("kind")), plain_name(meta["namespace"]), plain_name(meta["name"]),
+                ref.kind, ref.namespace, ref.name))
         version = _content_version(raw)
         meta["resourceVersion"] = version
         return obj, version
-
-    def _write(self, path, obj):
-        """Write ``obj`` to ``path`` atomically (0600); return the new version."""
-        raw = _dump(obj)
-        directory = os.path.dirname(path)
-        fd, tmp = tempfile.mkstemp(dir=directory, prefix="." + os.path.basename(path) + ".", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                os.fchmod(handle.fileno(), 0o600)
-                handle.write(raw)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, path)  # rename(2) replaces a symbolic link planted at ``path``, never its target
-        except OSError as err:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise StoreError("cannot write %s: %s" % (path, err.strerror or err)) from None
-        return _content_version(raw)
 
     def _target(self, obj):
         ref = ref_of(obj)
         if ref.kind not in KINDS:
             raise _unsupported(ref.kind)
-        return ref, self.path_of(ref)
+        return ref, self._parts(ref)
 
     @staticmethod
     def _with_version(obj, version):
@@ -444,54 +737,61 @@ class DirectoryStore(Store):
     def get(self, ref):
         if ref.kind not in KINDS:
             raise _unsupported(ref.kind)
+        parts = self._parts(ref)
+        if parts is None:
+            return None
+        with self._directory(parts, create=False) as fd:
+            return None if fd is None else self._load(ref, fd, parts[2], self.path_of(ref))[0]
+
+    def create(self, obj):
+        ref, parts = self._target(obj)
+        new = normalize(obj)  # an invalid namespace or name fails here, so ``parts`` is set below
         path = self.path_of(ref)
-        return None if path is None else self._load(ref, path)[0]
+        with self._directory(parts, create=True) as fd:
+            with self.files.locked(fd):
+                if self.files.exists(fd, parts[2]):
+                    self.files.read(fd, parts[2], path, tighten=False)  # says why a link or special file cannot be used
+                    raise _exists(ref)
+                raw = _dump(new)
+                self.files.write(fd, parts[2], path, raw)
+                return self._with_version(new, _content_version(raw))
 
-    def create(self, obj, dry_run=False):
-        ref, path = self._target(obj)
-        new = normalize(obj)  # an invalid namespace or name fails here, so ``path`` is set below
-        if dry_run:
-            if os.path.lexists(path):
-                raise _exists(ref)
-            return new
-        self._make_dirs(path)
-        with self._locked(os.path.dirname(path)):
-            if os.path.lexists(path):
-                raise _exists(ref)
-            return self._with_version(new, self._write(path, new))
-
-    def replace(self, obj, dry_run=False):
-        ref, path = self._target(obj)
-        if path is None:
+    def replace(self, obj):
+        ref, parts = self._target(obj)
+        if parts is None:
             normalize(obj)  # says why the namespace or name is invalid
-        if not os.path.isdir(os.path.dirname(path)):
             raise _not_found(ref)
-        if not dry_run:
-            self._make_dirs(path)
-        with self._locked(os.path.dirname(path)):
-            current, version = self._load(ref, path)
-            if current is None:
+        path = self.path_of(ref)
+        with self._directory(parts, create=False) as fd:
+            if fd is None:
                 raise _not_found(ref)
-            wanted = (obj.get("metadata") or {}).get("resourceVersion")
-            if wanted and wanted != version:
-                raise _stale(ref)
-            new = normalize(obj, old=current)
-            return self._with_version(new, version if dry_run else self._write(path, new))
+            with self.files.locked(fd):
+                current, version = self._load(ref, fd, parts[2], path)
+                if current is None:
+                    raise _not_found(ref)
+                wanted = (obj.get("metadata") or {}).get("resourceVersion")
+                if wanted and wanted != version:
+                    raise _stale(ref)
+                new = normalize(obj, old=current)
+                raw = _dump(new)
+                self.files.write(fd, parts[2], path, raw)
+                return self._with_version(new, _content_version(raw))
 
     def delete(self, ref, resource_version=None):
         if ref.kind not in KINDS:
             raise _unsupported(ref.kind)
-        path = self.path_of(ref)
-        if path is None or not os.path.isdir(os.path.dirname(path)):
+        parts = self._parts(ref)
+        if parts is None:
             return False
-        with self._locked(os.path.dirname(path)):
-            raw = self._read_bytes(path)
-            if raw is None:
+        path = self.path_of(ref)
+        with self._directory(parts, create=False) as fd:
+            if fd is None:
                 return False
-            if resource_version and resource_version != _content_version(raw):
-                raise _stale(ref)
-            try:
-                os.unlink(path)
-            except OSError as err:
-                raise StoreError("cannot delete %s: %s" % (path, err.strerror or err)) from None
+            with self.files.locked(fd):
+                raw = self.files.read(fd, parts[2], path, tighten=False)
+                if raw is None:
+                    return False
+                if resource_version and resource_version != _content_version(raw):
+                    raise _stale(ref)
+                self.files.unlink(fd, parts[2], path)
         return True

@@ -70,7 +70,7 @@ seealso:
   - module: skupper.tls.skupper_cert
   - module: skupper.tls.skupper_link
 requirements:
-  - cryptography >= 41.0
+  - cryptography >= 42.0
   - kubernetes >= 24.2.0 (for O(target=kubernetes))
 """
 
@@ -148,112 +148,14 @@ deferred:
   elements: str
 """
 
-import datetime
-
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.skupper.tls.plugins.module_utils import args, common, engine, layout, pki, policy, rotation
-
-
-def argument_spec():
-    spec = common.secret_argument_spec()
-    spec.update(
-        subject=dict(type="str"),
-        site_name=dict(type="str"),
-        certificate_content=dict(type="str"),
-        private_key_content=dict(type="str", no_log=True),
-        chain_content=dict(type="str"),
-        copy_from=dict(type="dict", options=common.side_argument_spec(name=dict(type="str", required=True), namespace=dict(type="str"))),
-        rotation=dict(type="str", choices=list(rotation.PHASES)),
-    )
-    return spec
-
-
-def ca_bundle(own_pems, omit_if_alone):
-    """``Material.bundle`` of a CA: its own certificate(s), then a pending and a retired CA if the Secret holds them."""
-    def bundle(cert_pem, data):
-        parts = list(own_pems) if own_pems else [cert_pem]
-        if cert_pem is None and not own_pems:
-            return None
-        for key in (layout.NEXT_CRT, layout.PREV_CRT):
-            if data.get(key):
-                parts.append(data[key])
-        if omit_if_alone and len(parts) == 1:
-            return None
-        return b"".join(p if p.endswith(b"\n") else p + b"\n" for p in parts)
-    return bundle
-
-
-def material(module, params):
-    v1 = params["skupper_version"] == 1
-    if params.get("copy_from"):
-        label, data = common.copy_source(module, params)
-        mat = common.copy_material(data, label, "copy_from", ca=True)
-        return mat, pki.CertSpec(common_name=mat.planned["common_name"] or params["name"], is_ca=True, key=pki.key_spec_of(mat.desired.fixed[1]))
-    if params.get("certificate_content"):
-        issuer = common.load_issuer(params, "certificate_content", "private_key_content", "chain_content")
-        cert_pem = pki.certs_to_pem([issuer.cert])
-        key_pem = pki.key_to_pem(issuer.key)
-        facts = pki.facts(issuer.cert)
-        if issuer.cert.not_valid_after_utc <= datetime.datetime.now(datetime.timezone.utc):
-            raise pki.PkiError("certificate_content", "the CA certificate %r expired on %s" % (facts["common_name"], facts["not_after"]))
-        if issuer.cert.not_valid_after_utc - datetime.datetime.now(datetime.timezone.utc) <= datetime.timedelta(days=params["renew_before_days"]):
-            module.warn("the given CA %r expires on %s, within renew_before_days (%d): replace it (see the rotation playbook)"
-                        % (facts["common_name"], facts["not_after"], params["renew_before_days"]))
-        spec = pki.CertSpec(common_name=facts["common_name"] or params["name"], is_ca=True, usage=pki.usage_of(issuer.cert) or "both",
-                            hosts=tuple(sorted(pki.host_set(issuer.cert))), validity=issuer.cert.not_valid_after_utc - issuer.cert.not_valid_before_utc,
-                            renew_before=datetime.timedelta(0), key=pki.key_spec_of(issuer.key))
-        desired = policy.Desired(spec=spec, issuer=None, bundle_pem=None, fixed=(issuer.cert, issuer.key))
-        own = [pki.certs_to_pem(issuer.chain)]
-        return engine.Material(desired=desired, issue=lambda: (cert_pem, key_pem), bundle=ca_bundle(own, v1)), spec
-    subject = params.get("subject") or layout.default_ca_subject(params["name"], params["skupper_version"], params.get("site_name"))
-    spec = common.cert_spec(params, subject, is_ca=True)
-    desired = policy.Desired(spec=spec, issuer=None, bundle_pem=None)
-    return engine.Material(desired=desired, issue=common.issuing(spec), bundle=ca_bundle(None, v1), defer=("expiry",)), spec
+from ansible_collections.skupper.tls.plugins.module_utils import args, ops, runtime
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=argument_spec(),
-        supports_check_mode=True,
-        required_together=[("certificate_content", "private_key_content")],
-        mutually_exclusive=[("certificate_content", "subject", "copy_from"), ("copy_from", "private_key_content")],
-        required_if=[("target", "directory", ["directory"])],
-    )
-    common.check_libraries(module)
-    params = module.params
-
-    def execute():
-        req = common.request(params)
-        if params["state"] == "absent":
-            return engine.ensure_absent(args.open_store(params, module), req.namespace, req.name, module.check_mode)
-        try:
-            mat, spec = material(module, params)
-        except common.CaMissing as exc:
-            if not module.check_mode:
-                raise
-            return common.predict_without_ca(args.open_store(params, module), req, None, exc.label)
-        if params["rotation"]:
-            if params.get("certificate_content") or params.get("copy_from"):
-                raise pki.PkiError("rotation", "rotates CAs generated by skupper.tls; an imported or copied CA is replaced by giving the new one")
-            fresh = common.issuing(spec)
-
-            def change(data):
-                try:
-                    return rotation.plan(params["rotation"], data, fresh)
-                except rotation.RotationError as exc:
-                    raise engine.EngineError("rotation %s of %s: %s" % (params["rotation"], req.label, exc), action="failed", reasons=[str(exc)])
-            return engine.transform(args.open_store(params, module), req, change, module.check_mode)
-        if params["name"] in layout.SKUPPER_SIGNING_CAS and spec.key.type != "rsa":
-            module.warn("%s is a CA Skupper signs with itself, and Skupper reads only RSA (PKCS#1) CA keys: with a %s key its controller "
-                        "cannot issue certificates from it" % (params["name"], spec.key.describe()))
-        result = engine.ensure(args.open_store(params, module), req, mat, module.check_mode)
-        for reason in result.get("deferred", []):
-            module.warn("CA %s: %s. A CA is not replaced automatically: a new CA key breaks every link until all holders trust it. "
-                        "Rotate it (skupper.tls.rotate playbook, or rotation: prepare/activate/finalize)." % (req.label, reason))
-        return result
-
-    common.run(module, execute)
+    module = AnsibleModule(argument_spec=args.ca_argument_spec(), supports_check_mode=True, **args.CA_RULES)
+    runtime.run(module, ops.ensure_ca)
 
 
 if __name__ == "__main__":

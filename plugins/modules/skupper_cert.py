@@ -84,7 +84,7 @@ seealso:
   - module: skupper.tls.skupper_ca
   - module: skupper.tls.skupper_link
 requirements:
-  - cryptography >= 41.0
+  - cryptography >= 42.0
   - kubernetes >= 24.2.0 (for O(target=kubernetes))
 """
 
@@ -166,90 +166,12 @@ previous:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.skupper.tls.plugins.module_utils import args, common, engine, layout, pki
-
-RESERVED_KEYS = (layout.TLS_CRT, layout.TLS_KEY, layout.CA_CRT, layout.NEXT_CRT, layout.NEXT_KEY, layout.PREV_CRT)
-
-
-def argument_spec():
-    spec = common.secret_argument_spec()
-    spec.update(
-        common_name=dict(type="str"),
-        hosts=dict(type="list", elements="str", default=[]),
-        usage=dict(type="str", default="both", choices=["both", "server", "client"]),
-        secret_type=dict(type="str", choices=[layout.TYPE_TLS, layout.TYPE_OPAQUE]),
-        ca_only=dict(type="bool", default=False),
-        extra_data=dict(type="dict", default={}),
-        ca_secret=dict(type="str", no_log=False),
-        ca_namespace=dict(type="str"),
-        ca_cluster=dict(type="dict", options=common.side_argument_spec()),
-        ca_certificate_content=dict(type="str"),
-        ca_private_key_content=dict(type="str", no_log=True),
-        ca_chain_content=dict(type="str"),
-        copy_from=dict(type="dict", options=common.side_argument_spec(name=dict(type="str", required=True), namespace=dict(type="str"))),
-    )
-    return spec
-
-
-def issuer_and_bundle(module, params, store):
-    if params.get("ca_certificate_content"):
-        issuer = common.load_issuer(params, "ca_certificate_content", "ca_private_key_content", "ca_chain_content")
-        return issuer, issuer.bundle_pem()
-    ca_namespace = params.get("ca_namespace") or params["namespace"]
-    layout.validate_namespace(ca_namespace, "ca_namespace")
-    ca_store = common.side_store(module, params, params["ca_cluster"], "ca_cluster.") if params.get("ca_cluster") else store
-    return common.issuer_from_secret(ca_store, ca_namespace, params["ca_secret"])
+from ansible_collections.skupper.tls.plugins.module_utils import args, ops, runtime
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=argument_spec(),
-        supports_check_mode=True,
-        required_together=[("ca_certificate_content", "ca_private_key_content")],
-        mutually_exclusive=[("ca_secret", "ca_certificate_content", "copy_from")],
-        required_if=[("target", "directory", ["directory"]), ("state", "present", ("ca_secret", "ca_certificate_content", "copy_from"), True)],
-    )
-    common.check_libraries(module)
-    params = module.params
-
-    def execute():
-        extra = {}
-        for key, value in params["extra_data"].items():
-            if key in RESERVED_KEYS:
-                raise pki.PkiError("extra_data", "key %r is reserved for the certificate material" % key)
-            extra[key] = value.encode("utf-8") if isinstance(value, str) else module.jsonify(value).encode("utf-8")
-        secret_type = params.get("secret_type") or (layout.TYPE_OPAQUE if params["ca_only"] else layout.TYPE_TLS)
-        if params["ca_only"] and secret_type == layout.TYPE_TLS:
-            raise pki.PkiError("secret_type", "kubernetes.io/tls Secrets must hold tls.crt and tls.key; with ca_only use Opaque")
-        req = common.request(params, secret_type=secret_type, extra_data=extra)
-        store = args.open_store(params, module)
-        if params["state"] == "absent":
-            return engine.ensure_absent(store, req.namespace, req.name, module.check_mode)
-        if params.get("copy_from"):
-            try:
-                label, data = common.copy_source(module, params)
-            except common.CaMissing as exc:
-                if not module.check_mode:
-                    raise
-                return common.predict_without_ca(store, req, None, exc.label)
-            if params["ca_only"]:
-                bundle = data.get(layout.CA_CRT) or data.get(layout.TLS_CRT)
-                return engine.ensure(store, req, engine.Material(desired=None, issue=None, bundle=lambda cert_pem, d: bundle), module.check_mode)
-            return engine.ensure(store, req, common.copy_material(data, label, "copy_from"), module.check_mode)
-        spec = common.cert_spec(params, params.get("common_name") or params["name"], hosts=params["hosts"], usage=params["usage"])
-        try:
-            issuer, bundle = issuer_and_bundle(module, params, store)
-        except common.CaMissing as exc:
-            if not module.check_mode:
-                raise
-            return common.predict_without_ca(store, req, None if params["ca_only"] else spec, exc.label)
-        if params["ca_only"]:
-            mat = engine.Material(desired=None, issue=None, bundle=lambda cert_pem, data: bundle, issuer=issuer.cert)
-        else:
-            mat = common.leaf_material(spec, issuer, bundle)
-        return engine.ensure(store, req, mat, module.check_mode)
-
-    common.run(module, execute)
+    module = AnsibleModule(argument_spec=args.cert_argument_spec(), supports_check_mode=True, **args.CERT_RULES)
+    runtime.run(module, ops.ensure_cert)
 
 
 if __name__ == "__main__":

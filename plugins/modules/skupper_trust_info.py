@@ -40,7 +40,7 @@ attributes:
 seealso:
   - module: skupper.tls.skupper_ca
 requirements:
-  - cryptography >= 41.0
+  - cryptography >= 42.0
   - kubernetes >= 24.2.0 (for Secrets on clusters)
 """
 
@@ -85,7 +85,7 @@ behind:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.skupper.tls.plugins.module_utils import common, layout, pki
+from ansible_collections.skupper.tls.plugins.module_utils import args, layout, pki, runtime
 
 
 def _certs(pem):
@@ -100,53 +100,57 @@ def _brief(cert):
     return {"common_name": f["common_name"], "fingerprint_sha256": f["fingerprint_sha256"], "not_after": f["not_after"]}
 
 
+def argument_spec():
+    side = args.side_argument_spec(name=dict(type="str", required=True), namespace=dict(type="str", required=True))
+    return args.side_argument_spec(ca=dict(type="dict", required=True, options=side),
+                                   holders=dict(type="list", elements="dict", default=[], options=side))
+
+
+RULES = dict(required_if=[("target", "directory", ["directory"])])
+
+
+def execute(rt, params):
+    ca_side = params["ca"]
+    ca_store = rt.side_store(params, ca_side, "ca.")
+    obj = ca_store.get(layout.secret_ref(ca_side["namespace"], ca_side["name"]))
+    if not obj:
+        raise pki.PkiError("ca", "CA Secret %s/%s not found on %s" % (ca_side["namespace"], ca_side["name"], ca_store.description))
+    data = layout.decode_data(obj)
+    cas = {}
+    for role, key in (("current", layout.TLS_CRT), ("pending", layout.NEXT_CRT), ("previous", layout.PREV_CRT)):
+        certs = _certs(data.get(key))
+        if certs:
+            cas[role] = certs[0]
+    phase = "prepared" if "pending" in cas else ("activated" if "previous" in cas else "steady")
+    holders, behind = [], {"activate": [], "finalize": [], "old_trusted": []}
+    for index, holder in enumerate(params["holders"]):
+        store = rt.side_store(params, holder, "holders[%d]." % index)
+        label = "%s/%s on %s" % (holder["namespace"], holder["name"], store.description)
+        found = store.get(layout.secret_ref(holder["namespace"], holder["name"]))
+        entry = {"secret": "%s/%s" % (holder["namespace"], holder["name"]), "store": store.description, "exists": bool(found)}
+        if found:
+            hdata = layout.decode_data(found)
+            bundle = set(pki.fingerprint(c) for c in _certs(hdata.get(layout.CA_CRT) or hdata.get(layout.TLS_CRT)))
+            entry["trusts"] = dict((role, pki.fingerprint(cert) in bundle) for role, cert in cas.items())
+            leaf = _certs(hdata.get(layout.TLS_CRT))
+            signed = "none"
+            if leaf and hdata.get(layout.CA_CRT):
+                signed = next((role for role, cert in cas.items() if pki.signed_by(leaf[0], cert)), "other")
+            entry["signed_by"] = signed
+        holders.append(entry)
+        trusts = entry.get("trusts", {})
+        if "pending" in cas and not trusts.get("pending"):
+            behind["activate"].append(label)
+        if not trusts.get("current") or entry.get("signed_by") not in ("current", "none"):
+            behind["finalize"].append(label)
+        if "previous" in cas and trusts.get("previous"):
+            behind["old_trusted"].append(label)
+    return {"changed": False, "ca": dict((role, _brief(cert)) for role, cert in cas.items()), "phase": phase, "holders": holders, "behind": behind}
+
+
 def main():
-    side = common.side_argument_spec(name=dict(type="str", required=True), namespace=dict(type="str", required=True))
-    spec = common.side_argument_spec(ca=dict(type="dict", required=True, options=side),
-                                     holders=dict(type="list", elements="dict", default=[], options=side))
-    module = AnsibleModule(argument_spec=spec, supports_check_mode=True, required_if=[("target", "directory", ["directory"])])
-    common.check_libraries(module)
-    params = module.params
-
-    def execute():
-        ca_side = params["ca"]
-        ca_store = common.side_store(module, params, ca_side, "ca.")
-        obj = ca_store.get(layout.secret_ref(ca_side["namespace"], ca_side["name"]))
-        if not obj:
-            raise pki.PkiError("ca", "CA Secret %s/%s not found on %s" % (ca_side["namespace"], ca_side["name"], ca_store.description))
-        data = layout.decode_data(obj)
-        cas = {}
-        for role, key in (("current", layout.TLS_CRT), ("pending", layout.NEXT_CRT), ("previous", layout.PREV_CRT)):
-            certs = _certs(data.get(key))
-            if certs:
-                cas[role] = certs[0]
-        phase = "prepared" if "pending" in cas else ("activated" if "previous" in cas else "steady")
-        holders, behind = [], {"activate": [], "finalize": [], "old_trusted": []}
-        for index, holder in enumerate(params["holders"]):
-            store = common.side_store(module, params, holder, "holders[%d]." % index)
-            label = "%s/%s on %s" % (holder["namespace"], holder["name"], store.description)
-            found = store.get(layout.secret_ref(holder["namespace"], holder["name"]))
-            entry = {"secret": "%s/%s" % (holder["namespace"], holder["name"]), "store": store.description, "exists": bool(found)}
-            if found:
-                hdata = layout.decode_data(found)
-                bundle = set(pki.fingerprint(c) for c in _certs(hdata.get(layout.CA_CRT) or hdata.get(layout.TLS_CRT)))
-                entry["trusts"] = dict((role, pki.fingerprint(cert) in bundle) for role, cert in cas.items())
-                leaf = _certs(hdata.get(layout.TLS_CRT))
-                signed = "none"
-                if leaf and hdata.get(layout.CA_CRT):
-                    signed = next((role for role, cert in cas.items() if pki.signed_by(leaf[0], cert)), "other")
-                entry["signed_by"] = signed
-            holders.append(entry)
-            trusts = entry.get("trusts", {})
-            if "pending" in cas and not trusts.get("pending"):
-                behind["activate"].append(label)
-            if not trusts.get("current") or entry.get("signed_by") not in ("current", "none"):
-                behind["finalize"].append(label)
-            if "previous" in cas and trusts.get("previous"):
-                behind["old_trusted"].append(label)
-        return {"changed": False, "ca": dict((role, _brief(cert)) for role, cert in cas.items()), "phase": phase, "holders": holders, "behind": behind}
-
-    common.run(module, execute)
+    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True, **RULES)
+    runtime.run(module, execute)
 
 
 if __name__ == "__main__":

@@ -184,7 +184,7 @@ seealso:
   - module: skupper.tls.skupper_cert
   - module: skupper.tls.skupper_link
 requirements:
-  - cryptography >= 41.0
+  - cryptography >= 42.0
   - kubernetes >= 24.2.0 (for a side with target V(kubernetes))
   - the C(openssl) command, for method V(openssl)
 """
@@ -290,14 +290,14 @@ client:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.skupper.tls.plugins.module_utils import args, common, handshake, layout, pki
+from ansible_collections.skupper.tls.plugins.module_utils import args, engine, handshake, layout, pki, runtime
 from ansible_collections.skupper.tls.plugins.module_utils.store import ObjRef, StoreError
 
 V1_TOKEN_HOSTS = ("inter-router-host", "edge-host")
 
 
 def side_argument_spec():
-    return common.side_argument_spec(secret=dict(type="str", required=True, no_log=False), namespace=dict(type="str", required=True))
+    return args.side_argument_spec(secret=dict(type="str", required=True, no_log=False), namespace=dict(type="str", required=True))
 
 
 def argument_spec():
@@ -357,14 +357,14 @@ def link_hosts(store, namespace, name):
         raise Unusable(str(exc))
 
 
-def load_material(params, module, out):
+def load_material(rt, params, out):
     """Server and client PEM material (dicts for handshake.handshake); fills ``out`` with hosts and facts. Raises Unusable."""
     server_side, client_side = params["server"], params.get("client")
     try:
-        client_store = common.side_store(module, params, client_side, "client.") if client_side else None
+        client_store = rt.side_store(params, client_side, "client.") if client_side else None
         if params.get("link") and not out["hosts"]:
             out["hosts"] = link_hosts(client_store, client_side["namespace"], params["link"])
-        server_store = common.side_store(module, params, server_side, "server.")
+        server_store = rt.side_store(params, server_side, "server.")
         label, data = read_secret(server_store, server_side, "server")
         missing = [key for key in (layout.TLS_CRT, layout.TLS_KEY) if not data.get(key)]
         if missing:
@@ -420,43 +420,41 @@ def matrix(label, hosts, methods, results):
     return rows
 
 
+def execute(rt, params):
+    for side in ("server", "client"):
+        if params.get(side):
+            layout.validate_namespace(params[side]["namespace"], "%s.namespace" % side)
+            layout.validate_name(params[side]["secret"], "%s.secret" % side)
+    if params.get("link"):
+        layout.validate_name(params["link"], "link")
+        if not params.get("client"):
+            raise pki.PkiError("link", "requires client: the Link is read from the client's namespace")
+    if not params["hosts"] and not params.get("link"):
+        raise pki.PkiError("hosts", "give the hosts to check the server certificate against, or a link to read them from")
+    if not params["methods"]:
+        raise pki.PkiError("methods", "give at least one of %s" % ", ".join(handshake.METHODS))
+    if params["timeout"] <= 0:
+        raise pki.PkiError("timeout", "must be more than 0, got %r" % params["timeout"])
+    methods = list(dict.fromkeys(params["methods"]))
+    out = {"changed": False, "hosts": list(pki.validate_hosts(params["hosts"])) if params["hosts"] else []}
+    label = params.get("label") or default_label(params)
+    try:
+        server, client = load_material(rt, params, out)
+    except Unusable as exc:
+        results = [dict(handshake.empty_result(method, host), error=str(exc)) for host in (out["hosts"] or [None]) for method in methods]
+    else:
+        results = [handshake.handshake(server, client, host, method, timeout=params["timeout"]) for host in out["hosts"] for method in methods]
+    out.update(results=results, ok=all(r["ok"] for r in results), rows=matrix(label, out["hosts"] or [None], methods, results))
+    if not out["ok"]:
+        failures = [r for r in results if not r["ok"]]
+        raise engine.EngineError("%s: %d of %d handshakes failed: %s" % (label, len(failures), len(results), "; ".join(
+            "%s %s: %s" % (r["method"], r["host"] if r["host"] is not None else "-", r["error"]) for r in failures)), **out)
+    return out
+
+
 def main():
     module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
-    common.check_libraries(module)
-    params = module.params
-
-    def execute():
-        for side in ("server", "client"):
-            if params.get(side):
-                layout.validate_namespace(params[side]["namespace"], "%s.namespace" % side)
-                layout.validate_name(params[side]["secret"], "%s.secret" % side)
-        if params.get("link"):
-            layout.validate_name(params["link"], "link")
-            if not params.get("client"):
-                raise pki.PkiError("link", "requires client: the Link is read from the client's namespace")
-        if not params["hosts"] and not params.get("link"):
-            raise pki.PkiError("hosts", "give the hosts to check the server certificate against, or a link to read them from")
-        if not params["methods"]:
-            raise pki.PkiError("methods", "give at least one of %s" % ", ".join(handshake.METHODS))
-        if params["timeout"] <= 0:
-            raise pki.PkiError("timeout", "must be more than 0, got %r" % params["timeout"])
-        methods = list(dict.fromkeys(params["methods"]))
-        out = {"changed": False, "hosts": list(pki.validate_hosts(params["hosts"])) if params["hosts"] else []}
-        label = params.get("label") or default_label(params)
-        try:
-            server, client = load_material(params, module, out)
-        except Unusable as exc:
-            results = [dict(handshake.empty_result(method, host), error=str(exc)) for host in (out["hosts"] or [None]) for method in methods]
-        else:
-            results = [handshake.handshake(server, client, host, method, timeout=params["timeout"]) for host in out["hosts"] for method in methods]
-        out.update(results=results, ok=all(r["ok"] for r in results), rows=matrix(label, out["hosts"] or [None], methods, results))
-        if not out["ok"]:
-            failures = [r for r in results if not r["ok"]]
-            module.fail_json(msg="%s: %d of %d handshakes failed: %s" % (label, len(failures), len(results), "; ".join(
-                "%s %s: %s" % (r["method"], r["host"] if r["host"] is not None else "-", r["error"]) for r in failures)), **out)
-        return out
-
-    common.run(module, execute)
+    runtime.run(module, execute)
 
 
 if __name__ == "__main__":

@@ -8,12 +8,12 @@ Used by the ``site`` and ``ca_holders`` filters, so roles and playbooks hold no 
 
 from __future__ import annotations
 
-import json
-
 from ansible.errors import AnsibleFilterError
 
-ROLES = ("inter-router", "edge")
-DEFAULT_PORTS = {"inter-router": "55671", "edge": "45671"}
+from ansible_collections.skupper.tls.plugins.module_utils import layout
+
+ROLES = layout.ROLES
+DEFAULT_PORTS = layout.DEFAULT_PORTS
 
 
 def _require(cond, host, var, message):
@@ -28,6 +28,14 @@ def _list(hv, host, var):
 
 
 def site(hv, playbook_dir=None):
+    """The model of one inventory host (docs/INVENTORY.md); bad input raises AnsibleFilterError naming the variable."""
+    try:
+        return _site(hv, playbook_dir)
+    except layout.LayoutError as exc:
+        raise AnsibleFilterError("skupper.tls.site: host %s: %s" % (hv.get("inventory_hostname", "?"), exc))
+
+
+def _site(hv, playbook_dir=None):
     host = hv.get("inventory_hostname", "?")
     name = hv.get("skupper_site_name") or host
     namespace = hv.get("skupper_namespace") or name
@@ -40,21 +48,25 @@ def site(hv, playbook_dir=None):
     output_dir = hv.get("skupper_output_dir") or ("%s/manifests" % (playbook_dir or "."))
     connection = {"target": "directory", "directory": "%s/%s" % (output_dir, name)} if target == "directory" else dict(cluster)
 
+    ha = hv.get("skupper_ha", False)
+    _require(isinstance(ha, bool), host, "skupper_ha", "must be true or false, got %r" % (ha,))
+    _require(not ha or version == 2, host, "skupper_ha", "is a Skupper v2 Site setting (spec.ha); skupper_version is %r" % (version,))
     external = [str(h) for h in _list(hv, host, "skupper_external_hosts")]
     endpoints = _list(hv, host, "skupper_endpoints")
+    for index, ep in enumerate(endpoints):
+        _require(isinstance(ep, dict) and ep.get("host"), host, "skupper_endpoints[%d]" % index, "needs at least 'host', got %r" % (ep,))
     if not endpoints and external:
         endpoints = [{"name": role, "host": external[0], "port": DEFAULT_PORTS[role], "group": "skupper-router"} for role in ROLES]
-    endpoints = [dict(ep, port=str(ep["port"])) if isinstance(ep, dict) and "port" in ep else ep for ep in endpoints]
+    endpoints = [dict(ep, port=str(ep["port"])) if "port" in ep else ep for ep in endpoints]
 
     if version == 2:
-        server_hosts = ["skupper-router", "skupper-router.%s" % namespace]
         local_hosts = ["skupper-router-local", "skupper-router-local.%s" % namespace, "skupper-router-local.%s.svc.cluster.local" % namespace]
     else:
-        server_hosts = ["skupper-router.%s" % namespace, "skupper-router.%s.svc.cluster.local" % namespace]
         local_hosts = ["skupper-router-local", "skupper-router-local.%s.svc.cluster.local" % namespace]
-    for extra in external + [ep.get("host") for ep in endpoints if isinstance(ep, dict)]:
-        if extra and extra not in server_hosts:
-            server_hosts.append(extra)
+    # Hosts peers dial: the inventory's, else (None) the Site's status.endpoints read at run time
+    # (layout.endpoint_hosts + layout.site_server_hosts in the action); never the Service names alone.
+    dialed = external + [ep["host"] for ep in endpoints if ep["host"] not in external]
+    server_hosts = layout.site_server_hosts(namespace, dialed, version, ha=ha) if dialed else None
 
     links = []
     for index, link in enumerate(_list(hv, host, "skupper_links")):
@@ -63,7 +75,8 @@ def site(hv, playbook_dir=None):
     services = []
     for index, svc in enumerate(_list(hv, host, "skupper_services")):
         _require(isinstance(svc, dict) and svc.get("name"), host, "skupper_services[%d]" % index, "needs 'name', got %r" % (svc,))
-        services.append({"name": svc["name"], "secret": "skupper-tls-%s" % svc["name"], "hosts": list(svc.get("hosts") or [svc["name"]])})
+        secret = layout.v1_service_secret_name(svc["name"]) if version == 1 else "skupper-tls-%s" % svc["name"]
+        services.append({"name": svc["name"], "secret": secret, "hosts": list(svc.get("hosts") or [svc["name"]])})
     mode = hv.get("skupper_service_tls_mode") or "per_site"
     _require(mode in ("per_site", "shared"), host, "skupper_service_tls_mode", "must be per_site or shared, got %r" % (mode,))
 
@@ -71,13 +84,13 @@ def site(hv, playbook_dir=None):
                "validity_days": int(hv.get("skupper_tls_validity_days") or 1825), "renew_before_days": int(hv.get("skupper_tls_renew_before_days", 30))}
     if hv.get("skupper_tls_key_size"):
         options["key_size"] = int(hv["skupper_tls_key_size"])
-    connect = {"scheme": "amqps", "host": "skupper-router-local.%s.svc.cluster.local" % namespace, "port": "5671",
-               "tls": {"ca": "/etc/messaging/ca.crt", "cert": "/etc/messaging/tls.crt", "key": "/etc/messaging/tls.key", "verify": True}}
     return {
         "host": host, "name": name, "namespace": namespace, "version": version, "target": target, "connection": connection,
-        "external_hosts": external, "endpoints": endpoints, "server_hosts": server_hosts, "local_server_hosts": local_hosts,
+        "ha": ha, "router_groups": layout.router_groups(ha) if version == 2 else [],
+        "external_hosts": external, "endpoints": endpoints, "server_hosts": server_hosts,
+        "server_hosts_from": "inventory" if server_hosts else "site_status", "local_server_hosts": local_hosts,
         "links": links, "services": services, "service_tls_mode": mode, "certificate_options": options,
-        "connect_json": json.dumps(connect, separators=(",", ":")),
+        "connect_json": layout.v1_connect_json(namespace).decode("ascii"),
     }
 
 
@@ -109,3 +122,60 @@ def ca_holders(hostvars, host, ca, play_hosts, playbook_dir=None):
         holders = [_ref(s, name) for s in sites for name in ["skupper-service-client"] + [svc["secret"] for svc in me["services"]]]
         holders += [_ref(o, "skupper-service-ca") for o in sites if o is not me]
     return holders
+
+
+def _connection_and_options(one):
+    """The connection options and certificate options of a site model, as module options."""
+    out = dict(one["connection"])
+    out.update(one["certificate_options"])
+    return out
+
+
+def site_task_of(hostvars, host, parts=None, source_host=None, playbook_dir=None):
+    """``site_task`` for inventory host ``host``: the filter ``skupper.tls.site_task`` (one evaluation per task)."""
+    one = site(hostvars[host], playbook_dir)
+    source = site(hostvars[source_host], playbook_dir) if source_host and source_host != host and one["service_tls_mode"] == "shared" else None
+    return site_task(one, parts, source)
+
+
+def links_task_of(hostvars, host, playbook_dir=None):
+    """``links_task`` for inventory host ``host``: the filter ``skupper.tls.links_task``."""
+    one = site(hostvars[host], playbook_dir)
+    for link in one["links"]:
+        if link["to"] not in hostvars:
+            raise AnsibleFilterError("skupper.tls.links_task: host %s: skupper_links names %r, which is not an inventory host" % (host, link["to"]))
+    peers = dict((link["to"], site(hostvars[link["to"]], playbook_dir)) for link in one["links"])
+    return links_task(one, peers)
+
+
+def site_task(one, parts=None, source=None):
+    """The options of ``skupper.tls.skupper_site`` for the site model ``one`` (the ``site`` filter's output).
+
+    ``source`` is the model of the site whose service CA and certificates are shared (shared mode); when it is
+    another site, this site copies them from there.
+    """
+    options = _connection_and_options(one)
+    options.update(name=one["name"], namespace=one["namespace"], server_hosts=one["server_hosts"], ha=one["ha"],
+                   local_server_hosts=one["local_server_hosts"], services=[dict(s) for s in one["services"]])
+    if parts is not None:
+        options["parts"] = list(parts)
+    if one["version"] == 1:
+        options["connect_json"] = one["connect_json"]
+    if one["service_tls_mode"] == "shared" and source is not None and source["host"] != one["host"]:
+        options["service_source"] = dict(_connection_and_options(source), namespace=source["namespace"], site_name=source["name"],
+                                         services=[dict(s) for s in source["services"]])
+    return options
+
+
+def links_task(one, peers):
+    """The options of ``skupper.tls.skupper_links`` for the site model ``one``; ``peers`` maps inventory host -> model."""
+    options = _connection_and_options(one)
+    options.update(namespace=one["namespace"], site_name=one["name"], links=[])
+    for link in one["links"]:
+        peer = peers[link["to"]]
+        remote = dict(peer["connection"], namespace=peer["namespace"], site_name=peer["name"])
+        entry = {"remote": remote, "cost": link["cost"], "peer_ca": dict(peer["certificate_options"], site_name=peer["name"])}
+        if peer["endpoints"]:
+            entry["endpoints"] = peer["endpoints"]
+        options["links"].append(entry)
+    return options

@@ -32,6 +32,8 @@ def collection_path():
 
 
 sys.path.insert(0, collection_path())
+# test modules share helpers by plain import (pytest's importlib mode gives them no package)
+sys.path.insert(0, HERE)
 
 
 class Run(object):

@@ -11,7 +11,8 @@ import stat
 
 import yaml
 
-from ansible_collections.skupper.tls.plugins.module_utils import pki
+from ansible_collections.skupper.tls.plugins.module_utils import layout, pki
+from support import v1_site
 
 ENDPOINTS = [{"name": "inter-router", "host": "east.example.com", "port": "55671", "group": "skupper-router"},
              {"name": "edge", "host": "east.example.com", "port": "45671", "group": "skupper-router"}]
@@ -108,9 +109,18 @@ def test_absent(playbook, pair):
     assert west.get("Link", "west", "link-east") is None and west.get("Secret", "west", "link-east") is None
 
 
+def test_v1_token_refused_without_a_v1_site(playbook, pair):
+    west, east = pair
+    playbook([site_ca(east, "east", skupper_version=1, site_name=None)])
+    west.clear_log()
+    res = playbook([dict(link(west, east, endpoints=ENDPOINTS, skupper_version=1), ignore_errors=True)]).result("link")
+    assert res["failed"] and "ConfigMap east/skupper-site not found" in res["msg"] and west.writes() == 0
+
+
 def test_v1_token_shape(playbook, pair):
     west, east = pair
     playbook([site_ca(east, "east", skupper_version=1, site_name=None)])
+    uid = v1_site(east, "east")
     res = playbook([link(west, east, endpoints=ENDPOINTS, skupper_version=1, cost=3)]).result("link")
     assert res["action"] == "created" and "link" not in res
     token = west.get("Secret", "west", "link-east")
@@ -120,6 +130,8 @@ def test_v1_token_shape(playbook, pair):
     assert (ann["inter-router-host"], ann["inter-router-port"], ann["edge-host"], ann["edge-port"], ann["skupper.io/cost"]) == (
         "east.example.com", "55671", "east.example.com", "45671", "3")
     assert sorted(token["data"]) == ["ca.crt", "tls.crt", "tls.key"]
+    assert (ann["skupper.io/generated-by"], ann["skupper.io/site-version"]) == (uid, "1.9.6")
+    assert layout.v1_token_problems(token) == []
     assert west.get("Link", "west", "link-east") is None
 
 

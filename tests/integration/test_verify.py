@@ -10,6 +10,8 @@ import shutil
 
 import yaml
 
+from support import v1_site
+
 HAS_OPENSSL = shutil.which("openssl") is not None
 METHODS = ["python", "openssl"] if HAS_OPENSSL else ["python"]
 ENDPOINTS = [{"name": "inter-router", "host": "east.example.com", "port": "55671", "group": "skupper-router"},
@@ -150,6 +152,7 @@ def test_trust_only_and_top_level_connection(playbook, pair):
 def test_v1_token_hosts_from_annotations(playbook, pair):
     west, east = pair
     wa, ea = auth(west), auth(east)
+    v1_site(east, "east")
     playbook([site_ca(ea, "east", skupper_version=1, site_name=None), site_server(ea, "east", hosts=SERVER_HOSTS, skupper_version=1),
               link(wa, ea, endpoints=ENDPOINTS, skupper_version=1)])
     res = playbook([verify(server=side(ea, "east", "skupper-site-server"), client=side(wa, "west", "link-east"),
@@ -287,6 +290,7 @@ def test_playbook_two_clusters_and_v1(playbook, kube_cluster_factory, tmp_path):
     for name in names:
         clusters[name] = kube_cluster_factory(name)
         clusters[name].create_namespace(name)
+        v1_site(clusters[name], name, uid="uid-of-%s" % name)
     inv = inventory(tmp_path, mesh(names, lambda n: {"skupper_cluster": auth(clusters[n])}), {"skupper_version": 1})
     playbook(os.path.join(PLAYBOOKS, "site.yml"), inventory=inv)
     for cluster in clusters.values():

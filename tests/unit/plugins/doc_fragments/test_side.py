@@ -8,8 +8,8 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from ansible_collections.skupper.tls.plugins.doc_fragments import auth, side, target
-from ansible_collections.skupper.tls.plugins.module_utils import common
+from ansible_collections.skupper.tls.plugins.doc_fragments import audit, auth, side, target
+from ansible_collections.skupper.tls.plugins.module_utils import args
 
 ENV_NOTE = "Read from E(K8S_AUTH_"
 
@@ -30,4 +30,14 @@ def test_connection_suboptions_are_the_auth_and_target_fragments(attr, option):
     subs = doc["suboptions"]
     for name, expected in connection_docs().items():
         assert subs[name] == expected, "%s.%s drifted from the auth/target fragments" % (option, name)
-    assert set(common.side_argument_spec()) <= set(subs)
+    assert set(args.side_argument_spec()) <= set(subs)
+
+
+def test_audit_connections_suboptions_are_the_auth_and_target_fragments():
+    # skupper_audit has no top-level connection options: its references read O(connections[].<name>)
+    doc = yaml.safe_load(audit.ModuleDocFragment.CONNECTIONS.replace("O(connections[].", "O("))["options"]["connections"]
+    subs = doc["suboptions"]
+    for name, expected in connection_docs().items():
+        assert subs[name] == expected, "connections.%s drifted from the auth/target fragments" % name
+    assert set(subs) == set(args.side_argument_spec())
+    assert doc["type"] == "list" and doc["elements"] == "dict" and doc["required"] is True

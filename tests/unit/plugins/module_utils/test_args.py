@@ -12,22 +12,11 @@ from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
 from ansible_collections.skupper.tls.plugins.doc_fragments import auth as auth_doc
 from ansible_collections.skupper.tls.plugins.doc_fragments import target as target_doc
-from ansible_collections.skupper.tls.plugins.module_utils import args, kube
-from ansible_collections.skupper.tls.plugins.module_utils.kube import AUTH_ENV, PROXY_HEADERS, KubeStore
-from ansible_collections.skupper.tls.plugins.module_utils.store import DirectoryStore, ObjRef, StoreError
+from ansible_collections.skupper.tls.plugins.module_utils import args
+from ansible_collections.skupper.tls.plugins.module_utils.kube import AUTH_ENV, PROXY_HEADERS
 
 KUBERNETES_CORE_OPTIONS = {"kubeconfig", "context", "host", "api_key", "username", "password", "validate_certs", "ca_cert", "client_cert",
                            "client_key", "proxy", "no_proxy", "proxy_headers", "persist_config", "impersonate_user", "impersonate_groups"}
-
-
-class FakeModule(object):
-    def __init__(self):
-        self.no_log_values = set()
-        self.failed = None
-
-    def fail_json(self, **kwargs):
-        self.failed = kwargs
-        raise SystemExit(1)
 
 
 def test_auth_spec_is_kubernetes_cores():
@@ -69,40 +58,6 @@ def test_specs_validate_with_aliases_and_a_nested_remote(tmp_path):
     assert params["impersonate_groups"] == ["a", "b"] and params["target"] == "kubernetes" and params["directory"] is None
     assert params["remote"]["context"] == "east" and params["remote"]["client_key"].endswith("k.pem")
     assert "s3cret" in result._no_log_values  # pylint: disable=protected-access
-
-
-def test_open_store_directory(tmp_path):
-    store = args.open_store({"target": "directory", "directory": str(tmp_path)})
-    assert isinstance(store, DirectoryStore) and store.description == "directory %s" % tmp_path
-    with pytest.raises(StoreError, match=r"^remote\.directory is required when remote\.target=directory$"):
-        args.open_store({"target": "directory"}, prefix="remote.")
-    with pytest.raises(StoreError, match="target must be one of kubernetes, directory"):
-        args.open_store({"target": "ftp"})
-
-
-def test_open_store_kubernetes(kube_cluster, monkeypatch):
-    with open(kube_cluster.kubeconfig) as handle:
-        config = yaml.safe_load(handle)
-    module = FakeModule()
-    store = args.open_store({"kubeconfig": config, "context": kube_cluster.context + "-limited"}, module=module, retries=0)
-    assert isinstance(store, KubeStore) and store.retries == 0
-    assert module.no_log_values == {kube_cluster.token, kube_cluster.limited_token}
-    assert store.get(ObjRef("v1", "Secret", "rbac-test", "x")) is None
-    # the environment is the main cluster's only
-    monkeypatch.setenv("K8S_AUTH_CONTEXT", kube_cluster.context + "-cert")
-    assert args.open_store({"kubeconfig": kube_cluster.kubeconfig}).context == kube_cluster.context + "-cert"
-    assert args.open_store({"kubeconfig": kube_cluster.kubeconfig}, use_env=False).context == kube_cluster.context
-
-
-def test_open_store_without_kubernetes_library(monkeypatch, tmp_path):
-    monkeypatch.setattr(kube, "HAS_KUBERNETES", False)
-    module = FakeModule()
-    with pytest.raises(SystemExit):
-        args.open_store({}, module=module)
-    assert "kubernetes" in module.failed["msg"]
-    with pytest.raises(StoreError, match="kubernetes"):
-        args.open_store({})
-    assert isinstance(args.open_store({"target": "directory", "directory": str(tmp_path)}), DirectoryStore)
 
 
 @pytest.mark.parametrize("fragment, spec", [(auth_doc, args.auth_argument_spec()), (target_doc, args.target_argument_spec())])

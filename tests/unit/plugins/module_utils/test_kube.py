@@ -226,16 +226,6 @@ def test_crud(cluster):
     assert cluster.get("Secret", "ns", "skupper-site-ca") is None
 
 
-def test_dry_run(cluster):
-    store = store_for(cluster)
-    assert store.create(secret(), dry_run=True)["metadata"]["name"] == "skupper-site-ca"
-    assert cluster.get("Secret", "ns", "skupper-site-ca") is None
-    created = store.create(secret())
-    store.replace(dict(secret(**{"tls.crt": "Qw==", "tls.key": "Qw=="}), metadata=created["metadata"]), dry_run=True)
-    assert cluster.get("Secret", "ns", "skupper-site-ca")["data"]["tls.crt"] == "Q0VSVA=="
-    assert [entry["query"] for entry in cluster.requests()] == ["dryRun=All", "", "dryRun=All"]
-
-
 def test_links_through_kinds(cluster):
     store = store_for(cluster)
     link = {"apiVersion": "skupper.io/v2alpha1", "kind": "Link", "metadata": {"name": "link-east", "namespace": "ns"},

@@ -27,6 +27,7 @@ def test_build_keeps_others_metadata_and_data():
     obj = layout.build_secret(existing(), "n", "s", "Opaque", {"tls.crt": b"C2"}, labels={"x": "y"}, annotations={"a": "b"})
     meta = obj["metadata"]
     assert obj["type"] == "kubernetes.io/tls"                      # immutable: the existing type wins
+    assert layout.SKUPPER_CONTROLLED not in meta["annotations"]   # never kept on a Secret we write, adopting or not
     assert meta["resourceVersion"] == "7" and "uid" not in meta
     assert meta["labels"] == {"team": "a", "x": "y", layout.MANAGED_BY: layout.OWNER}
     assert meta["annotations"]["internal.skupper.io/tls-profile-context"] == "[]" and meta["annotations"]["a"] == "b"
@@ -39,7 +40,7 @@ def test_adopt_removes_skupper_control_markers_only():
     meta = obj["metadata"]
     assert layout.SKUPPER_CONTROLLED not in meta["annotations"] and "internal.skupper.io/tls-profile-context" in meta["annotations"]
     assert [r["kind"] for r in meta["ownerReferences"]] == ["ConfigMap"]
-    assert not layout.skupper_controlled(obj) and layout.skupper_controlled(existing())
+    assert layout.SKUPPER_CONTROLLED in existing()["metadata"]["annotations"]
     assert "other" not in layout.decode_data(obj)
 
 

@@ -70,3 +70,81 @@ def test_wrong_starting_state_is_refused(steady, phase, setup, words):
 def test_needs_a_ca():
     with pytest.raises(rotation.RotationError, match="no tls.crt"):
         rotation.plan("prepare", {}, None)
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# The full state table: every phase from every state, the data keys after it, or the error.
+
+STEADY_KEYS = {layout.TLS_CRT, layout.TLS_KEY, layout.CA_CRT}
+PREPARED_KEYS = STEADY_KEYS | {layout.NEXT_CRT, layout.NEXT_KEY}
+ACTIVATED_KEYS = STEADY_KEYS | {layout.PREV_CRT}
+
+
+def state(name):
+    """Data of the CA Secret in state ``name``; signers and trust as the phases leave them."""
+    old_cert, old_key = new_ca("old")
+    steady = {layout.TLS_CRT: old_cert, layout.TLS_KEY: old_key, layout.CA_CRT: old_cert}
+    if name == "steady":
+        return steady
+    if name == "no-key":
+        return {layout.TLS_CRT: old_cert}
+    if name == "empty":
+        return {}
+    prepared = apply(steady, rotation.plan("prepare", steady, lambda: new_ca("new")))
+    if name == "prepared":
+        return prepared
+    if name == "prepared-without-next-key":
+        return dict((k, v) for k, v in prepared.items() if k != layout.NEXT_KEY)
+    activated = apply(prepared, rotation.plan("activate", prepared, None))
+    if name == "activated":
+        return activated
+    if name == "finalized":
+        return apply(activated, rotation.plan("finalize", activated, None))
+    raise AssertionError(name)
+
+
+STATE_TABLE = [
+    # state, phase, action or None (error), data keys after, error words
+    ("steady", "prepare", "rotation_prepared", PREPARED_KEYS, None),
+    ("steady", "activate", None, None, "run prepare first"),
+    ("steady", "finalize", "unchanged", STEADY_KEYS, None),
+    ("prepared", "prepare", "unchanged", PREPARED_KEYS, None),
+    ("prepared", "activate", "rotation_activated", ACTIVATED_KEYS, None),
+    ("prepared", "finalize", None, None, "run activate first"),
+    ("prepared-without-next-key", "prepare", "unchanged", PREPARED_KEYS - {layout.NEXT_KEY}, None),
+    ("prepared-without-next-key", "activate", None, None, "next.crt has no next.key"),
+    ("prepared-without-next-key", "finalize", None, None, "run activate first"),
+    ("activated", "prepare", None, None, "run finalize first"),
+    ("activated", "activate", "unchanged", ACTIVATED_KEYS, None),
+    ("activated", "finalize", "rotation_finalized", STEADY_KEYS, None),
+    ("finalized", "prepare", "rotation_prepared", PREPARED_KEYS, None),
+    ("finalized", "activate", None, None, "run prepare first"),
+    ("finalized", "finalize", "unchanged", STEADY_KEYS, None),
+] + [(s, p, None, None, "no tls.crt/tls.key") for s in ("no-key", "empty") for p in rotation.PHASES] + [
+    (s, "rotate", None, None, "must be one of") for s in ("steady", "prepared", "activated")]
+
+
+@pytest.mark.parametrize("name,phase,action,keys,words", STATE_TABLE, ids=["%s-%s" % (r[0], r[1]) for r in STATE_TABLE])
+def test_state_table(name, phase, action, keys, words):
+    data = state(name)
+    made = []
+
+    def fresh():
+        made.append(1)
+        return new_ca("fresh")
+    if action is None:
+        with pytest.raises(rotation.RotationError, match=words):
+            rotation.plan(phase, data, fresh)
+        return
+    planned = rotation.plan(phase, data, fresh)
+    assert planned[0] == action
+    after = apply(data, planned)
+    assert set(after) == keys
+    assert len(made) == (1 if action == "rotation_prepared" else 0)      # a new CA only when preparing
+    if action == "unchanged":
+        assert planned[2] is None and after == data
+    # the signer is always trusted, and ca.crt trusts exactly the CAs the state carries
+    expected = [after[layout.TLS_CRT]] + [after[k] for k in (layout.NEXT_CRT, layout.PREV_CRT) if k in after]
+    assert set(fps(after[layout.CA_CRT])) == set(f for pem in expected for f in fps(pem))
+    # idempotent: the same phase again changes nothing
+    assert rotation.plan(phase, after, lambda: pytest.fail("must not make another CA"))[0] == "unchanged"

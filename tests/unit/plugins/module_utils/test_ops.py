@@ -1,0 +1,88 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) skupper.tls contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Operations in-process on directories: site-level results, Skupper's naming rules, status-derived SANs."""
+
+from __future__ import annotations
+
+import pytest
+
+from ansible_collections.skupper.tls.plugins.module_utils import args, layout, ops, pki, runtime
+from ansible_collections.skupper.tls.plugins.module_utils.layout import ObjRef
+
+
+class Module(object):
+    def __init__(self, check_mode=False):
+        self.check_mode = check_mode
+        self.no_log_values = set()
+        self.warnings = []
+
+    def warn(self, message):
+        self.warnings.append(message)
+
+
+def site_params(tmp_path, **extra):
+    params = {"name": "east", "namespace": "east", "target": "directory", "directory": str(tmp_path / "east"), "parts": ["site"]}
+    params.update(extra)
+    return args.validated(args.site_argument_spec(), args.SITE_RULES, params, "test")
+
+
+def link_params(tmp_path, **extra):
+    params = {"namespace": "west", "site_name": "west", "target": "directory", "directory": str(tmp_path / "west"),
+              "remote": {"namespace": "east", "site_name": "east", "target": "directory", "directory": str(tmp_path / "east")},
+              "endpoints": [{"name": "inter-router", "host": "east.example.com", "port": "55671"}]}
+    params.update(extra)
+    return args.validated(args.link_argument_spec(), args.LINK_RULES, params, "test")
+
+
+@pytest.fixture
+def east(tmp_path):
+    rt = runtime.Runtime(Module())
+    result = ops.ensure_site(rt, site_params(tmp_path, server_hosts=["skupper-router", "skupper-router.east", "east.example.com"]))
+    assert result["actions"] == {"created": 2}
+    return tmp_path
+
+
+@pytest.mark.parametrize("extra, field, words", [
+    ({"name": "skupper-router"}, "name", "HA inter-group router connector"),
+    ({"name": "skupper-router-2"}, "name", "HA inter-group router connector"),
+    ({"tls_credentials": "skupper-site-server"}, "tls_credentials", "Certificate Skupper creates"),
+    ({"tls_credentials": "east-profile"}, "tls_credentials", "sslProfile"),
+])
+def test_link_names_that_collide_with_skupper_are_refused(east, extra, field, words):
+    rt = runtime.Runtime(Module())
+    with pytest.raises(pki.PkiError) as info:
+        ops.ensure_link(rt, link_params(east, **extra))
+    assert info.value.field == field and words in str(info.value)
+    assert not (east / "west").exists()
+
+
+def test_link_refused_when_a_dialed_host_is_not_covered(east):
+    rt = runtime.Runtime(Module())
+    endpoints = [{"name": "inter-router", "host": "elsewhere.example.com", "port": "55671"}]
+    with pytest.raises(pki.PkiError, match="elsewhere.example.com.*DNS:east.example.com"):
+        ops.ensure_link(rt, link_params(east, endpoints=endpoints))
+    assert ops.ensure_link(rt, link_params(east))["action"] == "created"
+
+
+def test_server_hosts_from_router_access_status(tmp_path):
+    rt = runtime.Runtime(Module())
+    store = rt.store({"target": "directory", "directory": str(tmp_path / "east")})
+    store.create({"apiVersion": "skupper.io/v2alpha1", "kind": "RouterAccess", "metadata": {"name": "skupper-router", "namespace": "east"},
+                  "spec": {"roles": [{"name": "inter-router", "port": 55671}]},
+                  "status": {"endpoints": [{"name": "inter-router", "host": "203.0.113.9", "port": "55671", "group": "skupper-router"}]}})
+    assert ops.status_server_hosts(rt, site_params(tmp_path)) == ["203.0.113.9", "skupper-router", "skupper-router.east"]
+    ha = site_params(tmp_path, ha=True)
+    assert ops.status_server_hosts(rt, ha) == ["203.0.113.9", "skupper-router", "skupper-router-2", "skupper-router-2.east",
+                                               "skupper-router.east"]
+
+
+def test_site_without_any_endpoint_is_pending_and_writes_no_server(tmp_path):
+    module = Module()
+    result = ops.ensure_site(runtime.Runtime(module), site_params(tmp_path))
+    assert [(r["object"], r["action"]) for r in result["results"]] == [("east/skupper-site-ca", "created"),
+                                                                       ("east/skupper-site-server", "pending")]
+    assert module.warnings and "no endpoint host is known" in module.warnings[0]
+    store = runtime.Runtime(Module()).store({"target": "directory", "directory": str(tmp_path / "east")})
+    assert store.get(layout.secret_ref("east", layout.SITE_SERVER)) is None
+    assert store.get(ObjRef("v1", "Secret", "east", "skupper-site-ca")) is not None
