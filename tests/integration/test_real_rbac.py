@@ -16,9 +16,10 @@ from realkube.inventory import ROOT, ROTATE, SITE, SITES, handshake_matrix, hand
 
 SITE_ROLE = os.path.join(ROOT, "meta", "rbac", "site-role.yaml")
 PEER_CA_READER = os.path.join(ROOT, "meta", "rbac", "peer-ca-reader.yaml")
-# Granted but not used by this test's runs: Sites are read for a peer without skupper_external_hosts (see
-# test_site_reached_through_site_status_endpoints); a Link is updated when its peer's endpoints change.
-NOT_EXERCISED_HERE = {("sites", "get"), ("links", "update")}
+# Granted but not used by this test's runs: Sites and RouterAccesses are read for a site without
+# skupper_external_hosts (see test_site_reached_through_site_status_endpoints); a Link is updated when its
+# peer's endpoints change.
+NOT_EXERCISED_HERE = {("sites", "get"), ("routeraccesses", "get"), ("links", "update")}
 
 
 def role_rules():

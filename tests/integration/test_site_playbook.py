@@ -51,6 +51,11 @@ def mesh(extra):
     return hosts
 
 
+def secret(cluster, ns, name):
+    obj = cluster.get("Secret", ns, name)
+    return dict((k, base64.b64decode(v)) for k, v in obj["data"].items()) if obj else None
+
+
 @pytest.fixture
 def clusters(kube_cluster_factory):
     found = {}
