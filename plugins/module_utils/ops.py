@@ -173,7 +173,13 @@ def remote_endpoints(remote_store, namespace, site_name):
 def _check_covered(remote_store, remote, endpoints, rt):
     """Refuse a Link whose endpoint hosts B's server certificate does not cover: the router checks the host name
     (Proton: DNS SANs, then the CN; never IP SANs; reference 4.5), so such a Link never connects."""
-    obj = remote_store.get(layout.secret_ref(remote["namespace"], layout.SITE_SERVER))
+    try:
+        obj = remote_store.get(layout.secret_ref(remote["namespace"], layout.SITE_SERVER))
+    except Forbidden as exc:
+        # a peer reached with a CA-reader identity (meta/rbac/peer-ca-reader.yaml) may not read its server Secret
+        rt.warn("link to %s: the endpoint hosts %s could not be checked against %s/%s's SANs: %s"
+                % (remote["site_name"], layout.link_dialed_hosts(endpoints), remote["namespace"], layout.SITE_SERVER, exc))
+        return
     data = layout.decode_data(obj) if obj else {}
     if not data.get(layout.TLS_CRT):
         rt.warn("link to %s: %s/%s does not exist yet on %s, so the endpoint hosts %s could not be checked against its SANs"
