@@ -15,6 +15,7 @@ import datetime
 import json
 
 from ansible_collections.skupper.tls.plugins.module_utils import args, bundle, common, engine, layout, pki, rotation
+from ansible_collections.skupper.tls.plugins.module_utils.store import Forbidden
 
 CERT_RESERVED_KEYS = (layout.TLS_CRT, layout.TLS_KEY, layout.CA_CRT, layout.NEXT_CRT, layout.NEXT_KEY, layout.PREV_CRT)
 LINK_ORDER = ["created", "adopted", "reissued", "updated_trust", "updated", "deleted", "foreign", "unchanged"]
