@@ -15,6 +15,7 @@ import datetime
 import json
 
 from ansible_collections.skupper.tls.plugins.module_utils import args, bundle, common, engine, layout, pki, rotation, validate
+from ansible_collections.skupper.tls.plugins.module_utils.store import Forbidden
 
 CERT_RESERVED_KEYS = (layout.TLS_CRT, layout.TLS_KEY, layout.CA_CRT, layout.NEXT_CRT, layout.NEXT_KEY, layout.PREV_CRT)
 LINK_ORDER = ["created", "adopted", "reissued", "updated_trust", "updated", "deleted", "foreign", "unchanged"]
@@ -222,7 +223,13 @@ def remote_endpoints(remote_store, namespace, site_name):
 def _check_covered(remote_store, remote, endpoints, rt):
     """Refuse a Link whose endpoint hosts B's server certificate does not cover: the router checks the host name
     (Proton: DNS SANs, then the CN; never IP SANs; reference 4.5), so such a Link never connects."""
-    obj = remote_store.get(layout.secret_ref(remote["namespace"], layout.SITE_SERVER))
+    try:
+        obj = remote_store.get(layout.secret_ref(remote["namespace"], layout.SITE_SERVER))
+    except Forbidden as exc:
+        # a peer reached with a CA-reader identity (meta/rbac/peer-ca-reader.yaml) may not read its server Secret
+        rt.warn("link to %s: the endpoint hosts %s could not be checked against %s/%s's SANs: %s"
+                % (remote["site_name"], layout.link_dialed_hosts(endpoints), remote["namespace"], layout.SITE_SERVER, exc))
+        return
     data = layout.decode_data(obj) if obj else {}
     if not data.get(layout.TLS_CRT):
         rt.warn("link to %s: %s/%s does not exist yet on %s, so the endpoint hosts %s could not be checked against its SANs"

@@ -1,17 +1,15 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) skupper.tls contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The audit playbook on a 3-site mesh made by the site playbook, in a directory and on clusters.
+"""The audit playbook on a 3-site mesh made by the site playbook, in a directory and on real kube-apiservers.
 
 Healthy: rc 0, all green, JSON + HTML written. Then every problem of issue 12 is injected by hand (through the
-collection's own Store, so the same code works on test API servers and on real clusters) and each one must come
+collection's own Store, so the same code works on a directory and on real clusters) and each one must come
 back with its check, severity and a message naming site, Secret and reason; the run fails (critical findings).
 The HTML page is opened in headless Debian chromium: the DOM must hold the findings and the graph; screenshots go
 to tests/output/.
 
-Cluster fixture: ``audit_cluster_factory`` (below) returns the test API server factory; point it at another factory
-(e.g. real kube-apiserver clusters) by overriding that fixture - it needs ``make(name)`` returning an object with
-``kubeconfig``, ``context`` and ``create_namespace(name)``.
+The cluster variant runs on three real kube-apiservers (tests/realkube's ``real_fleet``), each site in a new namespace.
 """
 
 from __future__ import annotations
@@ -39,16 +37,10 @@ LINKS = {"west": ["east", "north"], "east": ["north"], "north": []}
 CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
 
 
-@pytest.fixture
-def audit_cluster_factory(kube_cluster_factory):
-    """The clusters the cluster variant runs on; override to use real API servers."""
-    return kube_cluster_factory
-
-
-def write_inventory(tmp_path, per_site, common):
+def write_inventory(tmp_path, per_site, common, namespaces=None):
     hosts = {}
     for name in SITES:
-        hosts[name] = dict({"skupper_namespace": name, "skupper_external_hosts": ["%s.example.com" % name],
+        hosts[name] = dict({"skupper_namespace": (namespaces or {}).get(name, name), "skupper_external_hosts": ["%s.example.com" % name],
                             "skupper_links": [{"to": t} for t in LINKS[name]]}, **per_site(name))
     data = {"all": {"vars": dict({"ansible_connection": "local", "ansible_python_interpreter": "{{ ansible_playbook_python }}",
                                   "skupper_services": [{"name": "backend", "hosts": ["backend", "backend.example.com"]}],
@@ -68,24 +60,23 @@ class _Quiet(object):
         pass
 
 
-@pytest.fixture(params=["directory", "clusters"])
+@pytest.fixture(params=["directory", "real-clusters"])
 def fleet(request, tmp_path):
-    """(inventory path, {site: Store}) of a provisioned 3-site mesh."""
+    """(where, inventory path, {site: Store}, {site: namespace}) of a provisioned 3-site mesh: in a manifest directory, or
+    on three real kube-apiservers (tests/realkube; new namespaces per test)."""
     if request.param == "directory":
         out = tmp_path / "manifests"
+        namespaces = dict((n, n) for n in SITES)
         inv = write_inventory(tmp_path, lambda n: {}, {"skupper_target": "directory", "skupper_output_dir": str(out)})
         connections = dict((n, {"target": "directory", "directory": str(out / n)}) for n in SITES)
     else:
-        factory = request.getfixturevalue("audit_cluster_factory")
-        clusters = {}
-        for name in SITES:
-            clusters[name] = factory(name)
-            clusters[name].create_namespace(name)
-        connections = dict((n, {"kubeconfig": clusters[n].kubeconfig, "context": clusters[n].context}) for n in SITES)
-        inv = write_inventory(tmp_path, lambda n: {"skupper_cluster": connections[n]}, {})
+        real = request.getfixturevalue("real_fleet")(SITES)
+        namespaces = dict((n, real[n].namespace) for n in SITES)
+        connections = dict((n, {"kubeconfig": real.kubeconfig, "context": real[n].context}) for n in SITES)
+        inv = write_inventory(tmp_path, lambda n: {"skupper_cluster": connections[n]}, {}, namespaces)
     rt = runtime.Runtime(_Quiet())
     stores = dict((n, rt.store(c, use_env=False)) for n, c in connections.items())
-    return request.param, inv, stores
+    return request.param, inv, stores, namespaces
 
 
 def audit_run(playbook, inv, tmp_path, expect_rc=0, check=False, extra=None):
@@ -131,35 +122,35 @@ def reissue(store, ns, name, issuer, cn, hosts=(), usage="both", days=1825, is_c
     return {"tls.crt": pki.certs_to_pem([cert]), "tls.key": pki.key_to_pem(new_key)}
 
 
-def inject_everything(stores):
+def inject_everything(stores, ns):
     """Each problem of issue 12 on its own object; returns the expected (check, severity, site, object, words)."""
     w, e, n = stores["west"], stores["east"], stores["north"]
     # expiring leaf: west's local server certificate, 3 days left
-    local = issuer_of(w, "west", "skupper-local-ca")
-    rewrite(w, "west", "skupper-local-server", reissue(w, "west", "skupper-local-server", local, "skupper-router-local",
-                                                       ["skupper-router-local", "skupper-router-local.west", "skupper-router-local.west.svc.cluster.local"],
+    local = issuer_of(w, ns["west"], "skupper-local-ca")
+    local_hosts = ["skupper-router-local", "skupper-router-local.%s" % ns["west"], "skupper-router-local.%s.svc.cluster.local" % ns["west"]]
+    rewrite(w, ns["west"], "skupper-local-server", reissue(w, ns["west"], "skupper-local-server", local, "skupper-router-local", local_hosts,
                                                        days=3))
     # expiring CA: north's local CA re-signed with its own key for 20 days (leaves still chain to it)
-    north_local = issuer_of(n, "north", "skupper-local-ca")
+    north_local = issuer_of(n, ns["north"], "skupper-local-ca")
     spec = pki.CertSpec(common_name="north local CA", is_ca=True, validity=datetime.timedelta(days=20), renew_before=datetime.timedelta(0),
                         key=pki.KeySpec("ecdsa", 256))
     short_ca, _key = pki.issue(spec, key=north_local.key)
-    rewrite(n, "north", "skupper-local-ca", {"tls.crt": pki.certs_to_pem([short_ca]), "ca.crt": pki.certs_to_pem([short_ca])})
+    rewrite(n, ns["north"], "skupper-local-ca", {"tls.crt": pki.certs_to_pem([short_ca]), "ca.crt": pki.certs_to_pem([short_ca])})
     # foreign Secret that does not satisfy the spec: east's service client, someone else's CN, no managed-by label
-    service = issuer_of(e, "east", "skupper-service-ca")
-    rewrite(e, "east", "skupper-service-client", reissue(e, "east", "skupper-service-client", service, "someone-else", usage="client"),
+    service = issuer_of(e, ns["east"], "skupper-service-ca")
+    rewrite(e, ns["east"], "skupper-service-client", reissue(e, ns["east"], "skupper-service-client", service, "someone-else", usage="client"),
             labels_drop=[layout.MANAGED_BY])
     # Skupper-controlled Secret: north's server certificate carries Skupper's controlled annotation
-    rewrite(n, "north", "skupper-site-server", annotations={"internal.skupper.io/controlled": "true"})
+    rewrite(n, ns["north"], "skupper-site-server", annotations={"internal.skupper.io/controlled": "true"})
     # endpoint host not covered: west's Link to east dials a host east's server certificate does not name
-    rewrite(w, "west", "link-east", kind="Link", spec={"endpoints": [{"name": "inter-router", "host": "east-lb.example.net", "port": "55671"}]})
+    rewrite(w, ns["west"], "link-east", kind="Link", spec={"endpoints": [{"name": "inter-router", "host": "east-lb.example.net", "port": "55671"}]})
     # link credential signed by a CA the peer no longer trusts: east's credential for north, from a retired north CA
     retired = pki.Issuer(*pki.issue(pki.CertSpec(common_name="north site CA", is_ca=True, key=pki.KeySpec("ecdsa", 256))))
-    rewrite(e, "east", "link-north", reissue(e, "east", "link-north", retired, "east", usage="client"))
+    rewrite(e, ns["east"], "link-north", reissue(e, ns["east"], "link-north", retired, "east", usage="client"))
     # half-finished rotation: west's site CA has a pending CA (prepare done, activate not)
     pending = pki.issue(pki.CertSpec(common_name="west site CA", is_ca=True, key=pki.KeySpec("ecdsa", 256)))
-    current = layout.decode_data(w.get(secret_ref("west", "skupper-site-ca")))["tls.crt"]
-    rewrite(w, "west", "skupper-site-ca", {"next.crt": pki.certs_to_pem([pending[0]]), "next.key": pki.key_to_pem(pending[1]),
+    current = layout.decode_data(w.get(secret_ref(ns["west"], "skupper-site-ca")))["tls.crt"]
+    rewrite(w, ns["west"], "skupper-site-ca", {"next.crt": pki.certs_to_pem([pending[0]]), "next.key": pki.key_to_pem(pending[1]),
                                            "ca.crt": current + pki.certs_to_pem([pending[0]])})
     return [
         ("expiry", "critical", "west", "skupper-local-server", ["expires in 2 days", "audit_fail_days=7"]),
@@ -198,7 +189,7 @@ def chromium(page, screenshot=None):
 
 
 def test_audit_healthy_then_every_injected_problem(playbook, fleet, tmp_path):
-    where, inv, stores = fleet
+    where, inv, stores, namespaces = fleet
     playbook(SITE, inventory=inv)
 
     run, healthy = audit_run(playbook, inv, tmp_path)
@@ -217,7 +208,7 @@ def test_audit_healthy_then_every_injected_problem(playbook, fleet, tmp_path):
         assert 'id="no-findings"' in dom and dom.count('class="site"') == 3
 
     writes_before = sum(len(os.listdir(os.path.dirname(s.root))) for s in stores.values() if hasattr(s, "root"))
-    expected = inject_everything(stores)
+    expected = inject_everything(stores, namespaces)
     run, broken = audit_run(playbook, inv, tmp_path, expect_rc=2)
     assert "critical finding" in run.stdout or "critical" in run.stdout
     for check, severity, site, name, words in expected:

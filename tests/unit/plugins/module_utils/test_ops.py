@@ -86,3 +86,26 @@ def test_site_without_any_endpoint_is_pending_and_writes_no_server(tmp_path):
     store = runtime.Runtime(Module()).store({"target": "directory", "directory": str(tmp_path / "east")})
     assert store.get(layout.secret_ref("east", layout.SITE_SERVER)) is None
     assert store.get(ObjRef("v1", "Secret", "east", "skupper-site-ca")) is not None
+
+
+def ca_params(tmp_path, **extra):
+    params = {"name": "skupper-site-ca", "namespace": "east", "site_name": "east", "target": "directory", "directory": str(tmp_path / "east")}
+    params.update(extra)
+    return args.validated(args.ca_argument_spec(), args.CA_RULES, params, "test")
+
+
+def test_a_new_ca_subject_or_key_type_is_deferred_then_carried_by_rotation(tmp_path):
+    """Never re-keyed silently: a changed site name or key type is reported (deferred, warned); the rotation phases
+    issue the new CA with the new subject and key, after which the normal run is satisfied."""
+    ops.ensure_ca(runtime.Runtime(Module()), ca_params(tmp_path))
+    wanted = dict(site_name="east-renamed", key_type="rsa", key_size=3072)
+    module = Module()
+    result = ops.ensure_ca(runtime.Runtime(module), ca_params(tmp_path, **wanted))
+    assert result["action"] == "unchanged" and not result["changed"]
+    assert sorted(r.split(":")[0] for r in result["deferred"]) == ["key_type", "subject"]
+    assert any("Rotate it" in w for w in module.warnings)
+    for phase in ("prepare", "activate", "finalize"):
+        assert ops.ensure_ca(runtime.Runtime(Module()), ca_params(tmp_path, rotation=phase, **wanted))["changed"]
+    after = ops.ensure_ca(runtime.Runtime(Module()), ca_params(tmp_path, **wanted))
+    assert after["action"] == "unchanged" and not after.get("deferred")
+    assert after["certificate"]["common_name"] == "east-renamed site CA" and after["certificate"]["key"] == "RSA-3072"
