@@ -8,7 +8,6 @@ Used by the operations in ``ops.py``; nothing here talks to a store except throu
 
 from __future__ import annotations
 
-
 from ansible_collections.skupper.tls.plugins.module_utils import engine, layout, pki, policy, rotation, validate
 
 KEY_SIZE_DEFAULT = {"rsa": 2048, "ecdsa": 256}
