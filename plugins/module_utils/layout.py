@@ -45,6 +45,7 @@ TYPE_OPAQUE = "Opaque"
 # CA Secrets Skupper itself signs with: its controller parses their key as PKCS#1 RSA only.
 SKUPPER_SIGNING_CAS = ("skupper-site-ca", "skupper-local-ca", "skupper-service-ca")
 
+
 class LayoutError(validate.ValidationError):
     """Bad input about names or metadata; ``str()`` is ``"<field>: <message>"`` (a ValidationError, so every boundary
     that reports bad input reports it the same way)."""

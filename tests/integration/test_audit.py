@@ -129,7 +129,7 @@ def inject_everything(stores, ns):
     local = issuer_of(w, ns["west"], "skupper-local-ca")
     local_hosts = ["skupper-router-local", "skupper-router-local.%s" % ns["west"], "skupper-router-local.%s.svc.cluster.local" % ns["west"]]
     rewrite(w, ns["west"], "skupper-local-server", reissue(w, ns["west"], "skupper-local-server", local, "skupper-router-local", local_hosts,
-                                                       days=3))
+                                                           days=3))
     # expiring CA: north's local CA re-signed with its own key for 20 days (leaves still chain to it)
     north_local = issuer_of(n, ns["north"], "skupper-local-ca")
     spec = pki.CertSpec(common_name="north local CA", is_ca=True, validity=datetime.timedelta(days=20), renew_before=datetime.timedelta(0),
@@ -151,7 +151,7 @@ def inject_everything(stores, ns):
     pending = pki.issue(pki.CertSpec(common_name="west site CA", is_ca=True, key=pki.KeySpec("ecdsa", 256)))
     current = layout.decode_data(w.get(secret_ref(ns["west"], "skupper-site-ca")))["tls.crt"]
     rewrite(w, ns["west"], "skupper-site-ca", {"next.crt": pki.certs_to_pem([pending[0]]), "next.key": pki.key_to_pem(pending[1]),
-                                           "ca.crt": current + pki.certs_to_pem([pending[0]])})
+                                               "ca.crt": current + pki.certs_to_pem([pending[0]])})
     return [
         ("expiry", "critical", "west", "skupper-local-server", ["expires in 2 days", "audit_fail_days=7"]),
         ("ca_expiry", "warning", "north", "skupper-local-ca", ["CA 'north local CA'", "expires in 19 days", "audit_warn_days=30"]),

@@ -25,13 +25,13 @@ def _tasks(out, kubeconfig):
         ("key-in-certificate_content", "skupper.tls.skupper_ca", dict(ca, certificate_content=m.ca_key_pem, private_key_content=m.ca_key_pem),
          "certificate_content"),
         ("key-in-chain_content", "skupper.tls.skupper_ca", dict(ca, certificate_content=m.ca_pem, private_key_content=m.ca_key_pem,
-                                                                 chain_content=m.other_key_pem), "chain_content"),
+                                                                chain_content=m.other_key_pem), "chain_content"),
         ("two-keys", "skupper.tls.skupper_ca", dict(ca, certificate_content=m.ca_pem, private_key_content=m.ca_key_pem + m.other_key_pem),
          "private_key_content"),
         ("expired-ca", "skupper.tls.skupper_ca", dict(ca, certificate_content=m.expired_pem, private_key_content=m.expired_key_pem),
          "certificate_content"),
         ("type-error-with-key", "skupper.tls.skupper_ca", dict(ca, certificate_content=m.ca_pem, private_key_content=m.ca_key_pem,
-                                                                validity_days="many"), "validity_days"),
+                                                               validity_days="many"), "validity_days"),
         ("dict-kubeconfig-type-error", "skupper.tls.skupper_link", {
             "namespace": "west", "site_name": "west", "remote": {"namespace": "east", "site_name": "east"}, "cost": "many",
             "kubeconfig": kubeconfig}, "cost"),
@@ -41,8 +41,8 @@ def _tasks(out, kubeconfig):
         ("api-key-newline", "skupper.tls.skupper_ca", {"name": "skupper-site-ca", "namespace": "west", "site_name": "west",
                                                        "host": "https://127.0.0.1:9", "api_key": m.token + "\n"}, "api_key"),
         ("site-bad-service-host", "skupper.tls.skupper_site", dict(target, name="west", namespace="west", server_hosts=["west.example"],
-                                                                  local_server_hosts=["skupper-router-local"],
-                                                                  services=[{"name": "db", "hosts": ["db\n.example"]}]), "services[0].hosts[0]"),
+                                                                   local_server_hosts=["skupper-router-local"],
+                                                                   services=[{"name": "db", "hosts": ["db\n.example"]}]), "services[0].hosts[0]"),
     ]
 
 

@@ -99,7 +99,7 @@ BAD_INPUTS = [
     ("skupper_ca", "renew-overflow", lambda a: dict(a, name="skupper-site-ca", namespace="west", site_name="west", renew_before_days=10 ** 9),
      "renew_before_days"),
     ("skupper_ca", "pem-key-as-cert", lambda a: dict(a, name="custom-ca", namespace="west", certificate_content=M.ca_key_pem,
-                                                      private_key_content=M.ca_key_pem), "certificate_content"),
+                                                     private_key_content=M.ca_key_pem), "certificate_content"),
     ("skupper_link", "port", lambda a: link_args(a, endpoints=[{"name": "edge", "host": "e.example", "port": "\uff11"}]), "endpoints[0].port"),
     ("skupper_links", "second-link", lambda a: dict(a, namespace="west", site_name="west", links=[
         {"remote": {"namespace": "east", "site_name": "east"}, "endpoints": [{"name": "edge", "host": "e.example", "port": "45671"}]},
