@@ -200,6 +200,8 @@ def site_argument_spec():
         namespace=dict(type="str", required=True),
         parts=dict(type="list", elements="str", default=list(SITE_PARTS), choices=list(SITE_PARTS)),
         ha=dict(type="bool", default=False),
+        inventory_host=dict(type="str"),
+        service_source_host=dict(type="str"),
         server_hosts=dict(type="list", elements="str"),
         local_server_hosts=dict(type="list", elements="str"),
         connect_json=dict(type="str"),
@@ -231,6 +233,7 @@ def links_argument_spec():
         peer_ca=dict(type="dict", options=peer_ca),
     )
     spec = dict(
+        inventory_host=dict(type="str"),
         namespace=dict(type="str", required=True),
         site_name=dict(type="str", required=True),
         links=dict(type="list", elements="dict", default=[], options=one),

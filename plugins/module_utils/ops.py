@@ -430,10 +430,17 @@ class Plan(object):
         return self.out
 
 
+def _needs_action(params):
+    if params.get("inventory_host"):
+        raise pki.PkiError("inventory_host", "is read by the action plugin, which fills the other options from the inventory; "
+                                             "run the task through Ansible (not the module file alone), or give the options")
+
+
 def ensure_site(rt, params):
     """Everything one site owns: site CA + server, local CA + server (+ v1 client), service CA + client + services.
 
     Every Secret's parameters are built and validated first (``Plan``); nothing is written unless all are valid."""
+    _needs_action(params)
     name, namespace = params["name"], params["namespace"]
     validate.site_name(name, "name")
     validate.namespace(namespace)
@@ -542,6 +549,7 @@ def _ensure_service_source(rt, source, ca, cert):
 def ensure_links(rt, params):
     """Every link of one site: per link a client credential signed by the peer's site CA, and the Link.
     Every link's parameters are validated before the first is written."""
+    _needs_action(params)
     validate.site_name(params["site_name"], "site_name")
     connection = dict((k, params[k]) for k in CONNECTION_KEYS if params.get(k) is not None)
     opts = dict((k, params[k]) for k in OPTION_KEYS if params.get(k) is not None)

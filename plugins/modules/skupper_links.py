@@ -23,6 +23,12 @@ extends_documentation_fragment:
   - skupper.tls.target
   - skupper.tls.auth
 options:
+  inventory_host:
+    description:
+      - Take every option not given here from this inventory host's C(skupper_*) variables and each peer's (the
+        inventory model, docs/INVENTORY.md), evaluated once by the action plugin - what the C(links) role does.
+      - Read by the action plugin only (Ansible always runs this module through it).
+    type: str
   namespace:
     description:
       - Namespace of site A, where the links are written.

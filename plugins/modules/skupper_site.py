@@ -26,6 +26,17 @@ extends_documentation_fragment:
   - skupper.tls.target
   - skupper.tls.auth
 options:
+  inventory_host:
+    description:
+      - Take every option not given here from this inventory host's C(skupper_*) variables (the inventory model,
+        docs/INVENTORY.md), evaluated once by the action plugin - what the C(site_tls) role does.
+      - Read by the action plugin only (Ansible always runs this module through it).
+    type: str
+  service_source_host:
+    description:
+      - With O(inventory_host) in shared service TLS mode, the inventory host whose service CA and certificates are copied.
+        Defaults to the host's C(skupper_service_tls_source), else the inventory's first host (never the play's).
+    type: str
   name:
     description:
       - Site name; the CA subjects are C(<name> site CA) and so on.

@@ -25,6 +25,7 @@ import os
 from collections.abc import Mapping
 import traceback
 
+from ansible.errors import AnsibleError
 from ansible.module_utils.basic import remove_values
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.errors import UnsupportedError
@@ -63,14 +64,14 @@ def _plain(value):
 class ControllerModule(object):
     """What our operations use of ``AnsibleModule``, for a task run inside the controller."""
 
-    def __init__(self, action, argument_spec, rules, environment):
+    def __init__(self, action, task_args, argument_spec, rules, environment):
         self._name = action._task.action
         self.check_mode = bool(action._play_context.check_mode)
         self._diff = bool(action._play_context.diff)
         self.environment = environment
         self.no_log_values = set()
         self._warnings = []
-        raw = _plain(action._task.args)
+        raw = _plain(task_args)
         self.params = raw
         # Credentials inside a dict kubeconfig are secret before any validation can fail (a failure prints the invocation).
         self.no_log_values.update(validate.argument_secrets(raw))
@@ -111,12 +112,22 @@ class ControllerAction(ActionBase):
     _supports_check_mode = True
     _supports_async = True  # async runs the module process (see _runs_in_controller)
 
+    def task_args(self, task_vars):
+        """The module arguments of this task; an action may complete them from the inventory (``inventory_host``)."""
+        return self._task.args
+
     def run(self, tmp=None, task_vars=None):
         result = super(ControllerAction, self).run(tmp, task_vars)
         del tmp
+        try:
+            task_args = self.task_args(task_vars or {})
+        except AnsibleError as exc:
+            secrets = validate.argument_secrets(_plain(self._task.args))
+            result.update(remove_values({"failed": True, "changed": False, "msg": "Invalid input: %s. Nothing was written." % exc}, secrets))
+            return result
         if not self._runs_in_controller():
             result.update(self._execute_module(module_name=self._task.resolved_action or self._task.action,
-                                               module_args=self._task.args, task_vars=task_vars, wrap_async=self._task.async_val))
+                                               module_args=task_args, task_vars=task_vars, wrap_async=self._task.async_val))
             return result
         environment = dict(os.environ)
         task_environment = {}
@@ -124,7 +135,7 @@ class ControllerAction(ActionBase):
         environment.update((str(k), str(v)) for k, v in task_environment.items())
         module = None
         try:
-            module = ControllerModule(self, type(self).argument_spec(), type(self).rules, environment)
+            module = ControllerModule(self, task_args, type(self).argument_spec(), type(self).rules, environment)
             runtime.run(module, type(self).operation)
             raise RuntimeError("the operation did not exit")
         except _Exit as done:

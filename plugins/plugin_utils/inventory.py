@@ -208,3 +208,31 @@ def links_task(one, peers):
             entry["endpoints"] = peer["endpoints"]
         options["links"].append(entry)
     return options
+
+
+def _known_host(task_vars, host, option):
+    if host not in task_vars.get("hostvars", {}):
+        raise AnsibleFilterError("%s: %r is not an inventory host" % (option, host))
+
+
+def site_task_from_vars(task_vars, host, given, source_host=None):
+    """``skupper_site`` options for ``inventory_host`` from an action's task variables; options given explicitly win.
+
+    The shared-service source is ``service_source_host``, else the host's ``skupper_service_tls_source``, else the
+    inventory's first host (never the play's: a --limit or a job slice must not change it)."""
+    _known_host(task_vars, host, "inventory_host")
+    hostvars = task_vars["hostvars"]
+    if not source_host:
+        source_host = hostvars[host].get("skupper_service_tls_source") or (task_vars.get("groups", {}).get("all") or [host])[0]
+    _known_host(task_vars, source_host, "service_source_host")
+    options = site_task_of(hostvars, host, given.get("parts"), source_host, task_vars.get("playbook_dir"))
+    options.update(given)
+    return options
+
+
+def links_task_from_vars(task_vars, host, given):
+    """``skupper_links`` options for ``inventory_host`` from an action's task variables; options given explicitly win."""
+    _known_host(task_vars, host, "inventory_host")
+    options = links_task_of(task_vars["hostvars"], host, task_vars.get("playbook_dir"))
+    options.update(given)
+    return options
