@@ -42,10 +42,14 @@ export ANSIBLE_FORCE_COLOR ?= 0
 # ---------------------------------------------------------------------------
 # Tests
 
+# Real API servers (tests/realkube): kube-apiserver and etcd from KUBE_APISERVER_BIN / ETCD_BIN, default ../shared/kube/.
+# Without them those tests skip with the reason; SKUPPER_TLS_REQUIRE_REAL_KUBE=1 (.ci/run sets it when
+# ../shared/kube exists) turns a missing or failing real server into a test failure.
+
 # pytest-xdist workers for the unit tests (0 = no xdist).
 PYTEST_WORKERS ?= auto
 PYTEST_ARGS ?=
-UNIT_DIRS := $(wildcard tests/unit tests/kubeapi)
+UNIT_DIRS := $(wildcard tests/unit tests/kubeapi tests/realkube)
 LOG_DIR := tests/output/logs
 
 # Variables removed from the environment of tools that set up their own paths.
@@ -82,12 +86,12 @@ $(LOG_DIR):
 # ---------------------------------------------------------------------------
 
 .PHONY: units
-units: .venv collection-path | $(LOG_DIR) ## Unit tests: pytest tests/unit tests/kubeapi
+units: .venv collection-path | $(LOG_DIR) ## Unit tests: pytest tests/unit tests/kubeapi tests/realkube (differential test vs a real API server)
 	@if [ -z "$(strip $(UNIT_DIRS))" ]; then echo 'units: neither tests/unit nor tests/kubeapi exists' >&2; exit 1; fi
 	$(VENV_BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS) $(UNIT_DIRS) 2>&1 | tee $(LOG_DIR)/units.log
 
 .PHONY: integration
-integration: .venv collection-path | $(LOG_DIR) ## Integration tests: pytest tests/integration (playbooks vs. test API server / directory)
+integration: .venv collection-path | $(LOG_DIR) ## Integration tests: pytest tests/integration (playbooks vs. real API servers, the test API server, directories)
 	@hack/ensure-chromium.sh
 	@if [ ! -d tests/integration ]; then \
 		echo 'integration: tests/integration does not exist yet - nothing to run'; \

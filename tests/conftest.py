@@ -1,4 +1,4 @@
-"""Shared pytest configuration: the test Kubernetes API server fixtures from tests/kubeapi."""
+"""Shared pytest configuration: the test Kubernetes API server fixtures (tests/kubeapi) and real API servers (tests/realkube)."""
 
 import os
 import sys
@@ -7,4 +7,4 @@ TESTS_DIR = os.path.dirname(os.path.abspath(__file__))
 if TESTS_DIR not in sys.path:
     sys.path.insert(0, TESTS_DIR)
 
-pytest_plugins = ["kubeapi.fixtures"]
+pytest_plugins = ["kubeapi.fixtures", "realkube.fixtures"]

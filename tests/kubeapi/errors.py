@@ -52,7 +52,9 @@ def method_not_allowed():
     return ApiError(405, "MethodNotAllowed", "the server does not allow this method on the requested resource", {})
 
 
-def unsupported_media_type(accepted):
+def unsupported_media_type(accepted, patch=False):
+    if patch:  # v1.28 answers a PATCH with another content type without naming the accepted ones
+        return ApiError(415, "UnsupportedMediaType", "415: Unsupported Media Type", {})
     return ApiError(415, "UnsupportedMediaType",
                     "the body of the request was in an unknown format - accepted media types include: " + ", ".join(accepted), {})
 

@@ -74,13 +74,17 @@ class Resource:
     def conflict(self, name, why="the object has been modified; please apply your changes to the latest version and try again"):
         return ApiError(409, "Conflict", f'Operation cannot be fulfilled on {self.qualified} "{name}": {why}', self.details(name))
 
-    def invalid(self, name, causes):
+    def invalid(self, name, causes, by_resource=False):
+        """422 Invalid. `by_resource`: named like v1.28 names a custom resource update without resourceVersion
+        (`links.skupper.io`, details kind `links`) rather than like validation errors (`Link.skupper.io`, `Link`)."""
         parts = [f"{c['field']}: {c['message']}" for c in causes]
         text = parts[0] if len(parts) == 1 else "[" + ", ".join(parts) + "]"
-        details = {"name": name, "group": self.group, "kind": self.kind, "causes": causes}
+        kind = self.plural if by_resource and self.group else self.kind
+        details = {"name": name, "group": self.group, "kind": kind, "causes": causes}
         if not self.group:
             del details["group"]
-        return ApiError(422, "Invalid", f'{self.qualified_kind} "{name}" is invalid: {text}', details)
+        label = self.qualified if by_resource and self.group else self.qualified_kind
+        return ApiError(422, "Invalid", f'{label} "{name}" is invalid: {text}', details)
 
     def discovery(self):
         entries = [{"name": self.plural, "singularName": self.singular, "namespaced": self.namespaced, "kind": self.kind,
@@ -173,9 +177,17 @@ class SecretResource(Resource):
         causes = []
         if old is not None and obj["type"] != old["type"]:
             causes.append(invalid_value("type", obj["type"], "field is immutable"))
+        for key in obj.get("data", {}):
+            if not CONFIG_KEY.fullmatch(key):  # v1.28 IsConfigMapKey, checked before the type's required keys
+                causes.append(invalid_value(f"data[{key}]", key, CONFIG_KEY_MESSAGE))
         if obj["type"] == "kubernetes.io/tls":
             causes.extend(required(f"data[{key}]") for key in ("tls.crt", "tls.key") if key not in obj.get("data", {}))
         return obj, causes
+
+
+CONFIG_KEY = re.compile(r"[-._a-zA-Z0-9]+")
+CONFIG_KEY_MESSAGE = ("a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  "
+                      "or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')")
 
 
 def json_type(value):

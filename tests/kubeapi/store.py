@@ -183,7 +183,8 @@ class State:
         if not res.group:
             for item in items:  # built-in kinds are listed without apiVersion/kind on each item
                 del item["apiVersion"], item["kind"]
-        return {"apiVersion": res.api_version, "kind": res.kind + "List", "metadata": {"resourceVersion": revision}, "items": items}
+        metadata = {"continue": "", "resourceVersion": revision} if res.group else {"resourceVersion": revision}  # v1.28 CR lists
+        return {"apiVersion": res.api_version, "kind": res.kind + "List", "metadata": metadata, "items": items}
 
     def replace(self, res, namespace, name, body, dry_run=False, manager="unknown", subresource=None):
         obj = self._decode(res, body, namespace)
@@ -194,7 +195,8 @@ class State:
             old = self._stored(res, namespace, name)
             wanted_rv = meta.pop("resourceVersion", None)
             if not wanted_rv and not res.unconditional_update:
-                raise res.invalid(name, [cause("FieldValueInvalid", "metadata.resourceVersion", "Invalid value: 0x0: must be specified for an update")])
+                raise res.invalid(name, [cause("FieldValueInvalid", "metadata.resourceVersion", "Invalid value: 0x0: must be specified for an update")],
+                                  by_resource=True)
             if subresource == "status":  # only status changes through the status subresource
                 status = obj.get("status")
                 obj = copy.deepcopy(old)
@@ -225,7 +227,7 @@ class State:
     def patch(self, res, namespace, name, patch, content_type, dry_run=False, manager="unknown", subresource=None):
         accepted = [MERGE_PATCH] + ([] if res.group else [STRATEGIC_PATCH])
         if content_type not in accepted:
-            raise unsupported_media_type(accepted)
+            raise unsupported_media_type(accepted, patch=True)
         if not isinstance(patch, dict):
             raise bad_request("json: cannot unmarshal array into Go value of type map[string]interface {}")
         with self.lock:
@@ -238,10 +240,11 @@ class State:
             old = self._stored(res, namespace, name)
             for field, label in (("uid", "UID"), ("resourceVersion", "ResourceVersion")):
                 if preconditions.get(field) and preconditions[field] != old["metadata"][field]:
-                    key = "/".join(filter(None, ["/registry", res.group, res.plural, namespace, name]))
-                    raise res.conflict(name, f"StorageError: invalid object, Code: 4, Key: {key}, ResourceVersion: 0, AdditionalErrorMsg: "
-                                             f"Precondition failed: {label} in precondition: {preconditions[field]}, "
-                                             f"{label} in object meta: {old['metadata'][field]}")
+                    # v1.28 (registry store): the resource named by its kind, details kind = the kind
+                    why = (f"the {label} in the precondition ({preconditions[field]}) does not match the {label} in record "
+                           f"({old['metadata'][field]}). The object might have been modified")
+                    raise ApiError(409, "Conflict", f'Operation cannot be fulfilled on {res.qualified_kind} "{name}": {why}',
+                                   res.details(name, kind=res.kind))
             if res is self.namespaces:  # answered with the terminating object; its content goes with it
                 obj = copy.deepcopy(old)
                 obj["metadata"]["deletionTimestamp"] = now()

@@ -1,0 +1,163 @@
+"""A fault-injecting HTTPS proxy in front of a real kube-apiserver (loopback only).
+
+Clients speak TLS to the proxy (its own CA, made now) and send their own credentials (bearer token,
+impersonation headers), which the proxy forwards to the API server unchanged; answers come back byte for byte.
+`inject(method, path_regex, fault, count)` makes the next `count` matching requests fail instead of reaching
+the server: 500, 503, 429 (kw retry_after), 409, "hang" (kw seconds, then the connection is closed) or "drop"
+(closed without an answer), the same faults and the same signature as the test API server (tests/kubeapi).
+"""
+
+import http.client
+import os
+import re
+import ssl
+import threading
+import time
+from urllib.parse import urlsplit
+
+from kubeapi.errors import ApiError
+from kubeapi.pki import make_pki
+from kubeapi.server import FAULTS, _HTTPServer  # the same TLS front, reused
+
+from .cluster import write_kubeconfig
+
+HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "content-length", "host", "accept-encoding", "te", "upgrade",
+              "proxy-authorization", "proxy-connection"}
+
+
+class FaultProxy:
+    """Proxy for `cluster` (a RealCluster). Attributes: url ca_file kubeconfig context name cluster;
+    methods: inject clear_faults faulted stop; get/events/writes/mark/requests are the real cluster's."""
+
+    def __init__(self, cluster, directory):
+        os.makedirs(directory, exist_ok=True)
+        self.cluster = cluster
+        self.name = cluster.name + "-proxy"
+        self._faults = []
+        self.faulted = []  # (method, path, fault) of every request that got a fault
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        paths = make_pki(directory, self.name)
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(paths["server_cert_file"], paths["server_key_file"])
+        self.ca_file = paths["ca_file"]
+        self.httpd = _HTTPServer(self, context)
+        self.url = "https://127.0.0.1:%d" % self.httpd.server_address[1]
+        self.token = cluster.token
+        self.kubeconfig = write_kubeconfig(os.path.join(directory, "kubeconfig"), [self])
+        self.context = self.name
+        upstream = urlsplit(cluster.url)
+        self._upstream = (upstream.hostname, upstream.port)
+        self._upstream_ssl = ssl.create_default_context(cafile=cluster.ca_file)
+        self._local = threading.local()
+        self._thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
+        self._thread.start()
+
+    def __getattr__(self, attr):
+        if attr in ("get", "put", "events", "writes", "mark", "requests", "sync", "create_namespace", "service_account_token"):
+            return getattr(self.cluster, attr)
+        raise AttributeError(attr)
+
+    def __repr__(self):
+        return "<FaultProxy %s -> %s>" % (self.url, self.cluster.url)
+
+    # faults
+
+    def inject(self, method=None, path_regex="", fault=500, count=1, **kw):
+        fault = int(fault) if str(fault).isdigit() else fault
+        if fault not in FAULTS:
+            raise ValueError("fault must be one of %s, not %r" % (FAULTS, fault))
+        re.compile(path_regex)
+        with self._lock:
+            self._faults.append(dict(kw, method=method.upper() if method else None, path_regex=path_regex, fault=fault, count=count))
+
+    def clear_faults(self):
+        with self._lock:
+            self._faults.clear()
+
+    def _take_fault(self, method, path):
+        with self._lock:
+            for rule in self._faults:
+                if rule["method"] in (None, "*", method) and re.search(rule["path_regex"], path):
+                    rule["count"] -= 1
+                    if rule["count"] <= 0:
+                        self._faults.remove(rule)
+                    self.faulted.append((method, path, rule["fault"]))
+                    return dict(rule)
+        return None
+
+    @staticmethod
+    def _fault_error(rule):
+        code, message = rule["fault"], rule.get("message")
+        if code == 429:
+            after = rule.get("retry_after", 1)
+            return ApiError(429, "TooManyRequests", message or "Too many requests, please try again later.",
+                            {"retryAfterSeconds": after}, {"Retry-After": str(after)})
+        if code == 503:
+            return ApiError(503, "ServiceUnavailable", message or "the server is currently unable to handle the request", {})
+        if code == 409:
+            return ApiError(409, "Conflict", message or "Operation cannot be fulfilled: the object has been modified; "
+                            "please apply your changes to the latest version and try again", {})
+        message = message or "injected fault"
+        return ApiError(500, "InternalError", "Internal error occurred: %s" % message, {"causes": [{"message": message}]})
+
+    # forwarding
+
+    def handle(self, handler):
+        method, path = handler.command, urlsplit(handler.path).path
+        body = handler.rfile.read(int(handler.headers.get("Content-Length") or 0))
+        fault = self._take_fault(method, path)
+        if fault and fault["fault"] in ("hang", "drop"):
+            self._stopping.wait(fault.get("seconds", 30) if fault["fault"] == "hang" else 0)
+            handler.drop()
+            return
+        if fault:
+            err = self._fault_error(fault)
+            handler.respond(err.code, err.status(), err.headers)
+            return
+        headers = {k: v for k, v in handler.headers.items() if k.lower() not in HOP_BY_HOP}
+        try:
+            status, reason, out_headers, data = self._forward(method, handler.path, body if body or method in ("POST", "PUT", "PATCH") else None,
+                                                              headers)
+        except (OSError, http.client.HTTPException):
+            handler.drop()
+            return
+        handler.send_response(status, reason)
+        for key, value in out_headers:
+            if key.lower() not in HOP_BY_HOP:
+                handler.send_header(key, value)
+        handler.send_header("Content-Length", str(len(data)))
+        handler.end_headers()
+        handler.wfile.write(data)
+
+    def _forward(self, method, target, body, headers):
+        """One upstream keep-alive connection per proxy thread; reconnect once if the server closed it."""
+        for attempt in (1, 2):
+            conn = getattr(self._local, "conn", None)
+            if conn is None:
+                conn = self._local.conn = http.client.HTTPSConnection(*self._upstream, context=self._upstream_ssl, timeout=60)
+            try:
+                conn.request(method, target, body=body, headers=headers)
+                response = conn.getresponse()
+                return response.status, response.reason, response.getheaders(), response.read()
+            except (OSError, http.client.HTTPException):
+                conn.close()
+                self._local.conn = None
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    def stop(self):
+        self._stopping.set()
+        self.httpd.shutdown()
+        self.httpd.close_connections()
+        self.httpd.server_close()
+        self._thread.join(5)
+
+
+def start_proxy(cluster, directory):
+    proxy = FaultProxy(cluster, directory)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and not proxy._thread.is_alive():  # pylint: disable=protected-access
+        time.sleep(0.01)
+    return proxy
