@@ -849,8 +849,9 @@ def write_markdown(doc, path):
     L.append("## Runs")
     L.append("")
     L.append("CPU s: user+sys of the whole ansible-playbook process tree (wait4). Peak RSS: the largest single process "
-             "(ru_maxrss) / the sum over the tree sampled every 100 ms. Requests: every request the test API servers "
-             "logged during the run. Writes: POST/PUT/PATCH/DELETE. Changed: PLAY RECAP sum over hosts. "
+             "(ru_maxrss) / the sum over the tree sampled every 100 ms. Requests: every request of the run, from the real "
+             "servers' audit logs or the test servers' request logs. Writes: create/update/patch/delete (dry-runs excluded). "
+             "Changed: PLAY RECAP sum over hosts. "
              "Load: 1-minute load average of the machine when the run started (other work on the machine inflates wall time).")
     L.append("")
     L.append("| server | system | N | run | wall s | CPU s | CPU s per site | peak RSS MB (largest process / tree) | requests | get "
@@ -934,9 +935,9 @@ def write_markdown(doc, path):
         L.append("")
         L.append("## Where the time goes")
         L.append("")
-        L.append("Estimates for the largest N measured per system (method in benchmarks/README.md). CPU seconds are summed "
-                 "over all processes; API round trips are requests × the median warm request latency, a wall-clock figure "
-                 "that overlaps the CPU rows.")
+        L.append("Estimates for the largest N measured per system and server kind (method in benchmarks/README.md). CPU seconds "
+                 "are summed over all processes (total = per site × N, share of the run's CPU); API round trips are requests × "
+                 "the median warm request latency, a wall-clock figure that overlaps the CPU rows.")
         L.append("")
         L.append("| system | server | N | run | wall s | CPU s | CPU s per site | Ansible per-task overhead | Python imports | key generation "
                  "| rest of module/controller work | API round trips (s) | requests |")
@@ -945,8 +946,8 @@ def write_markdown(doc, path):
             system, server, n, run = key.split(":")
             cpu = b["total_cpu_s"] or 1
 
-            def pct(v):
-                return f"{v:.1f} ({100 * v / cpu:.0f}%)"
+            def pct(v, n=int(n)):
+                return f"{v:.1f} = {v / n:.3f}/site ({100 * v / cpu:.0f}%)"
             L.append(f"| {system} | {server} | {n} | {run} | {b['wall_s']:.1f} | {b['total_cpu_s']:.1f} | {b['total_cpu_s'] / int(n):.2f} | {pct(b['ansible_task_overhead_cpu_s'])} | "
                      f"{pct(b['python_imports_cpu_s'])} | {pct(b['key_generation_cpu_s'])} ({b['keys_generated']} keys) | "
                      f"{pct(b['rest_cpu_s'])} | {b['api_round_trips_s']:.1f} | {b['api_requests']} |")
