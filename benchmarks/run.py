@@ -863,9 +863,9 @@ def write_markdown(doc, path):
                 m = e.get(run)
                 if not m:
                     continue
-                v = m["api"]["by_verb"]
+                v = collections.defaultdict(lambda: "?", m["api"].get("by_verb") or {})  # "?": only the run's log line was kept
                 L.append(f"| {server} | {system} | {e['n']} | {run} | {m['wall_s']:.1f} | {m['cpu_s']:.1f} | {m['cpu_s'] / e['n']:.2f} | "
-                         f"{m['peak_rss_max_process_mb']:.0f} / {m['peak_rss_tree_mb']:.0f} | {m['api']['total']} | "
+                         f"{m['peak_rss_max_process_mb']:.0f} / {m['peak_rss_tree_mb'] if m.get('peak_rss_tree_mb') is None else round(m['peak_rss_tree_mb'])} | {m['api']['total']} | "
                          f"{v['get']} | {v['list']} | {v['create']} | {v['patch']} | {v['update']} | {v['delete']} | {v['discovery']} | "
                          f"{m['api']['writes']} | {m['recap'].get('changed', '?')} | {m['recap'].get('failed', '?')} | "
                          f"{m.get('loadavg_1m_before', '?')} |")
@@ -890,7 +890,7 @@ def write_markdown(doc, path):
                 rc = _ratio(a["cpu_s"], b["cpu_s"])
                 L.append(f"| {server} | {n} | {run} | {_ratio(a['wall_s'], b['wall_s'])} | {rc} | "
                          f"{_ratio(a['peak_rss_max_process_mb'], b['peak_rss_max_process_mb'])} | "
-                         f"{_ratio(a['peak_rss_tree_mb'], b['peak_rss_tree_mb'])} | {_ratio(a['api']['total'], b['api']['total'])} | "
+                         f"{_ratio(a.get('peak_rss_tree_mb'), b.get('peak_rss_tree_mb'))} | {_ratio(a['api']['total'], b['api']['total'])} | "
                          f"{_ratio(a['api']['writes'], b['api']['writes']) if b['api']['writes'] else '-'} | "
                          f"{'met' if rc is not None and rc <= 0.10 else 'missed'} |")
     L.append("")
