@@ -122,7 +122,9 @@ def key_to_pem(key):
         fmt = serialization.PrivateFormat.TraditionalOpenSSL
     else:
         fmt = serialization.PrivateFormat.PKCS8
-    return key.private_bytes(serialization.Encoding.PEM, fmt, serialization.NoEncryption())
+    pem = key.private_bytes(serialization.Encoding.PEM, fmt, serialization.NoEncryption())
+    _remember_key(pem, key)  # read back in the same task (a new CA then signs): no second parse
+    return pem
 
 
 def _to_bytes(data, field, what):
@@ -145,10 +147,31 @@ def pem_key_label(pem):
     return match.group(1).decode("ascii") if match else None
 
 
+# Parsed private keys by their PEM bytes: one task reads the same key more than once (a CA Secret checked, then
+# loaded as the issuer) and loading an RSA key checks it (primality of p and q: about 20-50 ms for RSA-2048).
+# Key objects are immutable; failures are not cached. Bounded: a task holds a few tens of keys at most.
+_LOADED_KEYS = {}
+_LOADED_KEYS_MAX = 64
+
+
 def load_private_key(pem, field="private_key"):
     """Parse an unencrypted PEM RSA or EC private key (bytes or str)."""
     _require_cryptography()
     data = _to_bytes(pem, field, "private key")
+    key = _LOADED_KEYS.get(data)
+    if key is None:
+        key = _parse_private_key(data, field)
+        _remember_key(data, key)
+    return key
+
+
+def _remember_key(data, key):
+    if len(_LOADED_KEYS) >= _LOADED_KEYS_MAX:
+        _LOADED_KEYS.clear()
+    _LOADED_KEYS[data] = key
+
+
+def _parse_private_key(data, field):
     if pem_key_label(data) == "ENCRYPTED PRIVATE KEY" or b"Proc-Type: 4,ENCRYPTED" in data:
         raise PkiError(field, "the private key is encrypted; an unencrypted PEM key is required")
     try:
