@@ -1029,7 +1029,7 @@ def plot(doc, path):
                     if pts:
                         xs, ys = zip(*pts)
                         ax.plot(xs, ys, ls, marker=marker, color=color, alpha=1.0 if run == "first" else 0.6,
-                                label=f"{name}, {server} server, {run} run")
+                                label=f"{name}, {server} server, {'first run' if run == 'first' else 're-run'}")
         ax.set_xlabel("sites (N)")
         ax.set_ylabel(label)
         ax.grid(True, alpha=0.3)
