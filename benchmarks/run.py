@@ -863,9 +863,10 @@ def write_markdown(doc, path):
                 m = e.get(run)
                 if not m:
                     continue
+                tree_rss = "?" if m.get("peak_rss_tree_mb") is None else round(m["peak_rss_tree_mb"])
                 v = collections.defaultdict(lambda: "?", m["api"].get("by_verb") or {})  # "?": only the run's log line was kept
                 L.append(f"| {server} | {system} | {e['n']} | {run} | {m['wall_s']:.1f} | {m['cpu_s']:.1f} | {m['cpu_s'] / e['n']:.2f} | "
-                         f"{m['peak_rss_max_process_mb']:.0f} / {m['peak_rss_tree_mb'] if m.get('peak_rss_tree_mb') is None else round(m['peak_rss_tree_mb'])} | {m['api']['total']} | "
+                         f"{m['peak_rss_max_process_mb']:.0f} / {tree_rss} | {m['api']['total']} | "
                          f"{v['get']} | {v['list']} | {v['create']} | {v['patch']} | {v['update']} | {v['delete']} | {v['discovery']} | "
                          f"{m['api']['writes']} | {m['recap'].get('changed', '?')} | {m['recap'].get('failed', '?')} | "
                          f"{m.get('loadavg_1m_before', '?')} |")
@@ -948,7 +949,8 @@ def write_markdown(doc, path):
 
             def pct(v, n=int(n)):
                 return f"{v:.1f} = {v / n:.3f}/site ({100 * v / cpu:.0f}%)"
-            L.append(f"| {system} | {server} | {n} | {run} | {b['wall_s']:.1f} | {b['total_cpu_s']:.1f} | {b['total_cpu_s'] / int(n):.2f} | {pct(b['ansible_task_overhead_cpu_s'])} | "
+            L.append(f"| {system} | {server} | {n} | {run} | {b['wall_s']:.1f} | {b['total_cpu_s']:.1f} | {b['total_cpu_s'] / int(n):.2f} | "
+                     f"{pct(b['ansible_task_overhead_cpu_s'])} | "
                      f"{pct(b['python_imports_cpu_s'])} | {pct(b['key_generation_cpu_s'])} ({b['keys_generated']} keys) | "
                      f"{pct(b['rest_cpu_s'])} | {b['api_round_trips_s']:.1f} | {b['api_requests']} |")
     if doc.get("calibration"):
