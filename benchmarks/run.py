@@ -54,8 +54,6 @@ CONTROLLER_ACTIONS = {  # run inside the controller process: no module shipped, 
 }
 
 
-
-
 def in_controller(action):
     """An action run in the worker process without shipping a module: ansible's own, or skupper.tls's (ControllerAction)."""
     if action in CONTROLLER_ACTIONS:
