@@ -1,12 +1,13 @@
-"""Benchmark harness (issue 6): skupper.tls's site playbook ("ours") against the hand-written
-community.crypto + kubernetes.core playbook ("baseline"), on N sites served by test API servers.
+"""Benchmark harness (issues 6 and 11): skupper.tls's site playbook ("ours") against the hand-written
+community.crypto + kubernetes.core playbook ("baseline"), on N sites served by real kube-apiserver clusters
+(tests/realkube, sites as namespaces, 10 per cluster by default) or by test API servers (tests/kubeapi).
 
-For each N and each system, on fresh API servers: a first run and a re-run of
+For each server kind, N and system, on fresh API servers: a first run and a re-run of
 `ansible-playbook -f 5`, each measured for wall time, CPU time, peak RSS, API requests by verb
-(from the test servers' request logs) and the play recap (changed/failed). Then results.json,
-results.md and bench.png in benchmarks/results/. See benchmarks/README.md.
+(from the real servers' audit logs or the test servers' request logs) and the play recap (changed/failed).
+Then results.json, results.md and bench.png in benchmarks/results/. See benchmarks/README.md.
 
-  benchmarks/.venv/bin/python benchmarks/run.py [--sizes 3,10,30] [--systems ours,baseline] [--quick]
+  benchmarks/.venv/bin/python benchmarks/run.py [--server real|test|both] [--sizes 3,10,30] [--systems ours,baseline]
 
 Run with any python3.11: it creates benchmarks/.venv from benchmarks/requirements.txt when
 missing and re-executes itself there. All traffic goes to 127.0.0.1.
@@ -34,9 +35,10 @@ VENV = os.path.join(HERE, ".venv")
 VENV_PY = os.path.join(VENV, "bin", "python")
 REQUIREMENTS = os.path.join(HERE, "requirements.txt")
 STAMP = os.path.join(VENV, ".requirements-sha256")
-FARM = os.path.join(REPO, "tests", "output", "collections")
+# the collections path both systems run with; BENCH_COLLECTIONS points "ours" at another checkout (an experiment)
+FARM = os.path.abspath(os.environ.get("BENCH_COLLECTIONS") or os.path.join(REPO, "tests", "output", "collections"))
 RESULTS = os.path.join(HERE, "results")
-WORK = os.path.join(HERE, "work")
+WORK = os.path.abspath(os.environ.get("BENCH_WORK") or os.path.join(HERE, "work"))  # another one for a parallel invocation
 BASELINE_PLAYBOOK = os.path.join(HERE, "baseline", "site.yml")
 OURS_FQCN = "skupper.tls.site"
 FORKS = 5
@@ -50,6 +52,15 @@ CONTROLLER_ACTIONS = {  # run inside the controller process: no module shipped, 
     "include_role", "ansible.builtin.add_host", "ansible.builtin.group_by", "ansible.builtin.include_vars",
     "include_vars", "ansible.builtin.set_stats", "ansible.builtin.validate_argument_spec", "validate_argument_spec",
 }
+
+
+def in_controller(action):
+    """An action run in the worker process without shipping a module: ansible's own, or skupper.tls's (ControllerAction)."""
+    if action in CONTROLLER_ACTIONS:
+        return True
+    parts = action.split(".")
+    return len(parts) == 3 and parts[:2] == ["skupper", "tls"] and _controller_action(
+        os.path.join(REPO, "plugins", "action", parts[2] + ".py"))
 
 
 # --------------------------------------------------------------------------- environment
@@ -153,21 +164,82 @@ def stop_clusters(clusters):
             pass
 
 
+# --------------------------------------------------------------------------- real kube-apiservers (tests/realkube)
+
+
+AUDIT_METHODS = {"get": "GET", "list": "GET", "watch": "GET", "create": "POST", "update": "PUT", "patch": "PATCH",
+                 "delete": "DELETE", "deletecollection": "DELETE"}
+
+
+class RealServer:
+    """A tests/realkube cluster (kube-apiserver + etcd) behind the interface bench_one uses for a test API server:
+    kubeconfig/context, create_namespace, api_client, clear_log/requests (from the audit log, since a mark), pids, stop."""
+
+    def __init__(self, cluster, kubeconfig):
+        self.cluster = cluster
+        self.name = cluster.name
+        self.kubeconfig = kubeconfig  # one file for all servers of a run, one context per server (named after it)
+        self.context = cluster.context
+        self._mark = cluster.mark()
+
+    def create_namespace(self, name):
+        return self.cluster.create_namespace(name)
+
+    def api_client(self):
+        from kubernetes import config
+
+        return config.new_client_from_config(config_file=self.kubeconfig, context=self.context)
+
+    def clear_log(self):
+        self._mark = self.cluster.mark()
+
+    def requests(self):
+        """The audit events since the mark, as the test server logs requests: method, path, status, dry_run (and the
+        Kubernetes verb; requests without an object reference are discovery). The admin identity only: the playbooks'."""
+        out = []
+        for event in self.cluster.events(self._mark, user="admin"):
+            uri = event.get("requestURI") or ""
+            out.append({"method": AUDIT_METHODS.get(event["verb"], event["verb"].upper()), "path": uri.split("?")[0],
+                        "status": (event.get("responseStatus") or {}).get("code"), "dry_run": "dryRun=All" in uri,
+                        "verb": event["verb"] if event.get("objectRef") else "discovery"})
+        return out
+
+    def pids(self):
+        return [p.pid for p in self.cluster.processes]
+
+    def stop(self):
+        self.cluster.stop()
+
+
+def start_real_servers(count, directory):
+    """`count` real clusters in parallel (tests/realkube.cluster.start_many) and one kubeconfig with a context each."""
+    sys.path.insert(0, os.path.join(REPO, "tests"))
+    from realkube import cluster as realkube  # noqa: E402  (real kube-apiserver + etcd, KUBE_APISERVER_BIN / ETCD_BIN)
+
+    os.makedirs(directory, exist_ok=True)
+    clusters = realkube.start_many([f"c{i}" for i in range(1, count + 1)], base_dir=directory)
+    kubeconfig = realkube.write_kubeconfig(os.path.join(directory, "kubeconfig"), clusters)
+    return [RealServer(c, kubeconfig) for c in clusters]
+
+
 def server_cpu(clusters):
     import psutil
 
     total = 0.0
     for cluster in clusters:
-        try:
-            t = psutil.Process(cluster.info["pid"]).cpu_times()
-            total += t.user + t.system
-        except psutil.Error:
-            pass
+        for pid in cluster.pids() if hasattr(cluster, "pids") else [cluster.info["pid"]]:
+            try:
+                t = psutil.Process(pid).cpu_times()
+                total += t.user + t.system
+            except psutil.Error:
+                pass
     return total
 
 
 def classify(entry):
     """Kubernetes verb of a logged request: get/list/create/update/patch/delete, or discovery."""
+    if entry.get("verb"):  # a real server's audit event
+        return entry["verb"]
     parts = [p for p in entry["path"].split("/") if p]
     if parts[:2] == ["api", "v1"]:
         rest = parts[2:]
@@ -258,6 +330,10 @@ def secret_profile(secret):
     return out
 
 
+# Fields of a Secret's profile (secret_profile) left out of the ours/baseline comparison: the fingerprint (every key is
+# new). Objects only one system writes are reported, not hidden.
+PROFILE_IGNORE = ("fingerprint",)
+PROFILE_IGNORE_WHY = ("certificate fingerprints (every key is new)",)
 EXPECTED = ("skupper-site-ca", "skupper-site-server", "skupper-local-ca", "skupper-local-server")
 
 
@@ -317,10 +393,10 @@ def compare_profiles(a, b, ignore=("fingerprint",), labels=("first", "second")):
     return diffs
 
 
-def load_profile(system, n):
-    """The snapshot bench_one left in work/<system>-n<N>/profile.json, or None."""
+def load_profile(system, n, server="test"):
+    """The snapshot bench_one left in work/<system>-<server>-n<N>/profile.json, or None."""
     try:
-        with open(os.path.join(WORK, f"{system}-n{n}", "profile.json")) as f:
+        with open(os.path.join(WORK, f"{system}-{server}-n{n}", "profile.json")) as f:
             return json.load(f)
     except (OSError, ValueError):
         return None
@@ -441,8 +517,8 @@ def timing_summary(path):
         a["host_seconds"] = round(a["host_seconds"] + r["duration"], 3)
         if r["status"] in ("changed", "skipped", "failed"):
             a[r["status"]] += 1
-    module_results = sum(a["results"] - a["skipped"] for k, a in by_action.items() if k not in CONTROLLER_ACTIONS)
-    controller_results = sum(a["results"] - a["skipped"] for k, a in by_action.items() if k in CONTROLLER_ACTIONS)
+    module_results = sum(a["results"] - a["skipped"] for k, a in by_action.items() if not in_controller(k))
+    controller_results = sum(a["results"] - a["skipped"] for k, a in by_action.items() if in_controller(k))
     changed_tasks = collections.Counter(r["task"] for r in data["results"] if r["status"] == "changed")
     return {"by_action": by_action, "module_results": module_results, "controller_results": controller_results,
             "changed_by_task": dict(changed_tasks.most_common(20))}
@@ -451,15 +527,16 @@ def timing_summary(path):
 # --------------------------------------------------------------------------- one system at one size
 
 
-def bench_one(system, playbook, n, sites_per_server, out_dir, log):
+def bench_one(system, playbook, n, sites_per_server, out_dir, log, server="test", profiler=None):
     import inventory  # benchmarks/inventory.py
 
-    workdir = os.path.join(WORK, f"{system}-n{n}")
+    workdir = os.path.join(WORK, f"{system}-{server}-n{n}")
     shutil.rmtree(workdir, ignore_errors=True)
     os.makedirs(workdir)
     n_servers = -(-n // sites_per_server)
     t0 = time.perf_counter()
-    clusters = start_clusters(n_servers, os.path.join(workdir, "servers"))
+    start = start_real_servers if server == "real" else start_clusters
+    clusters = start(n_servers, os.path.join(workdir, "servers"))
     startup = time.perf_counter() - t0
     try:
         sites = inventory.assign(n, clusters, sites_per_server)
@@ -469,7 +546,7 @@ def bench_one(system, playbook, n, sites_per_server, out_dir, log):
         built = inventory.build(sites)["all"]["children"][inventory.GROUP]["hosts"]
         for site in sites:
             site["links"] = built[site["name"]]["skupper_links"]
-        result = {"system": system, "n": n, "servers": n_servers, "sites_per_server": sites_per_server,
+        result = {"system": system, "server": server, "n": n, "servers": n_servers, "sites_per_server": sites_per_server,
                   "forks": FORKS, "server_startup_s": round(startup, 2), "playbook": playbook,
                   "started": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")}
         snaps = {}
@@ -479,7 +556,14 @@ def bench_one(system, playbook, n, sites_per_server, out_dir, log):
             timing = os.path.join(workdir, f"{run}-timing.json")
             env = playbook_env(workdir, timing)
             args = [os.path.join(VENV, "bin", "ansible-playbook"), "-i", inv_path, "-f", str(FORKS), playbook]
-            log(f"  {system} N={n} {run}: ansible-playbook -f {FORKS} {os.path.relpath(playbook, HERE) if os.path.isabs(playbook) else playbook}")
+            if profiler == "cprofile":  # benchmarks/profile/sitecustomize.py: every worker and the main process under cProfile
+                env["PYTHONPATH"] = os.path.join(HERE, "profile")
+                env["BENCH_CPROFILE_DIR"] = os.path.join(workdir, f"{run}-cprofile")
+                os.makedirs(env["BENCH_CPROFILE_DIR"], exist_ok=True)
+            elif profiler:  # sampled stacks of every process of the tree (py-spy, not in requirements.txt); inflates CPU
+                args = [shutil.which("py-spy") or "py-spy", "record", "--subprocesses", "--nonblocking", "--format", "raw",
+                        "--rate", "200", "-o", os.path.join(workdir, f"{run}.stacks"), "--"] + args
+            log(f"  {system} {server} N={n} {run}: ansible-playbook -f {FORKS} {os.path.relpath(playbook, HERE) if os.path.isabs(playbook) else playbook}")
             m = run_playbook(args, env, workdir, os.path.join(workdir, f"{run}.log"), clusters)
             m["api"] = api_counts(clusters)
             m["tasks"] = timing_summary(timing)
@@ -586,7 +670,7 @@ def calibrate(n_hosts, log, tasks=4):
     return out
 
 
-MODULE_UTILS_RE = re.compile(r"ansible_collections\.(\w+)\.(\w+)\.plugins\.module_utils"
+MODULE_UTILS_RE = re.compile(r"ansible_collections\.(\w+)\.(\w+)\.plugins\.(module_utils|plugin_utils)"
                              r"(?:\.([\w.]+)|[ \t]+import[ \t]*\(([^)]*)\)|[ \t]+import[ \t]+([\w \t,]+))")
 
 
@@ -598,10 +682,22 @@ def _collection_dir(ns, coll):
     return None
 
 
+def _controller_action(path):
+    """True when an action plugin does the module's work itself (no module shipped): skupper.tls's ControllerAction."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            return "ControllerAction" in f.read()
+    except OSError:
+        return False
+
+
 def module_imports(ns, coll, name):
     """The module and every module_utils file it can reach through its own imports, including imports done lazily inside
     functions (skupper.tls imports the kubernetes client only when it connects): what one invocation ends up importing."""
-    todo, seen = [f"ansible_collections.{ns}.{coll}.plugins.modules.{name}"], []
+    base = _collection_dir(ns, coll)
+    # a module run in the controller (skupper.tls: plugin_utils/controller.py) is its action plugin; its worker imports it
+    kind = "action" if base and _controller_action(os.path.join(base, "plugins", "action", name + ".py")) else "modules"
+    todo, seen = [f"ansible_collections.{ns}.{coll}.plugins.{kind}.{name}"], []
     while todo and len(seen) < 200:
         mod = todo.pop()
         if mod in seen:
@@ -617,11 +713,11 @@ def module_imports(ns, coll, name):
         with open(path, encoding="utf-8") as f:
             text = f.read()
         for m in MODULE_UTILS_RE.finditer(text):
-            prefix = f"ansible_collections.{m.group(1)}.{m.group(2)}.plugins.module_utils"
-            if m.group(3):
-                todo.append(f"{prefix}.{m.group(3)}")
+            prefix = f"ansible_collections.{m.group(1)}.{m.group(2)}.plugins.{m.group(3)}"
+            if m.group(4):
+                todo.append(f"{prefix}.{m.group(4)}")
             else:
-                names = re.sub(r"#[^\n]*", "", m.group(4) or m.group(5)).split(",")
+                names = re.sub(r"#[^\n]*", "", m.group(5) or m.group(6)).split(",")
                 todo += [f"{prefix}.{n.split()[0]}" for n in names if n.split()]
     return seen
 
@@ -649,7 +745,7 @@ def import_costs(actions):
     base = measure(["ansible.module_utils.basic"]) or 0.0
     costs = {"ansible.module_utils.basic": round(base, 4)}
     for action in sorted(actions):
-        if action in CONTROLLER_ACTIONS or action.count(".") != 2:
+        if action in CONTROLLER_ACTIONS or action.count(".") != 2:  # controller actions of skupper.tls import their code
             continue
         ns, coll, name = action.split(".")
         value = measure(module_imports(ns, coll, name))
@@ -662,11 +758,14 @@ def breakdown(run, calib, imports, rsa_key_cpu_s, rtt, keys_generated):
     """Where a run's time goes, as estimates on this machine (see README): CPU seconds and request latency."""
     tasks = run.get("tasks") or {}
     by_action = tasks.get("by_action", {})
-    module_results = sum(v["results"] - v["skipped"] for a, v in by_action.items() if a not in CONTROLLER_ACTIONS)
-    controller_results = sum(v["results"] - v["skipped"] for a, v in by_action.items() if a in CONTROLLER_ACTIONS)
+    module_results = sum(v["results"] - v["skipped"] for a, v in by_action.items() if not in_controller(a))
+    controller_results = sum(v["results"] - v["skipped"] for a, v in by_action.items() if in_controller(a))
     overhead = calib["startup_cpu_s"] + module_results * calib["module_task_cpu_s"] + \
         controller_results * calib["controller_task_cpu_s"]
-    imp = sum(imports.get(a, 0.0) * (v["results"] - v["skipped"]) for a, v in by_action.items())
+    # a module shipped to a fresh interpreter imports its code every time; an action run in the controller is loaded by
+    # the strategy in the main process (linear.py: action_loader.get) and its workers inherit the imports: once per run
+    imp = sum(imports.get(a, 0.0) * (1 if in_controller(a) else v["results"] - v["skipped"]) for a, v in by_action.items()
+              if v["results"] > v["skipped"])
     keygen = keys_generated * rsa_key_cpu_s
     api = run["api"]["total"] * rtt["warm_median_ms"] / 1000.0
     rest = run["cpu_s"] - overhead - imp - keygen
@@ -703,8 +802,29 @@ def _ratio(a, b):
     return round(a / b, 3)
 
 
-def entries(doc, system):
-    return sorted((e for e in doc["runs"].values() if e["system"] == system and e.get("first")), key=lambda e: e["n"])
+SERVERS = ("real", "test")
+SERVER_SYSTEMS = tuple((server, system) for server in SERVERS for system in ("ours", "baseline"))
+
+
+def entries(doc, system, server=None):
+    return sorted((e for e in doc["runs"].values() if e["system"] == system and e.get("first")
+                   and server in (None, e.get("server", "test"))), key=lambda e: e["n"])
+
+
+def upgrade(doc):
+    """Results written before --server existed: every run was on test servers (keys system:N -> system:test:N)."""
+    runs = {}
+    for e in doc.get("runs", {}).values():
+        e.setdefault("server", "test")
+        runs[f"{e['system']}:{e['server']}:{e['n']}"] = e
+    doc["runs"] = runs
+    doc["profile_check"] = {(k if ":" in k else f"test:{k}"): v for k, v in (doc.get("profile_check") or {}).items()}
+    doc["breakdown"] = {(k if k.count(":") == 3 else "{0}:test:{1}:{2}".format(*k.split(":"))): v
+                        for k, v in (doc.get("breakdown") or {}).items()}
+    meta = doc.get("meta")
+    if meta and not isinstance(meta.get("sites_per_server"), dict):
+        meta["sites_per_server"] = {"test": meta.get("sites_per_server", 1)}
+    return doc
 
 
 def write_markdown(doc, path):
@@ -715,7 +835,10 @@ def write_markdown(doc, path):
     L.append(f"Generated by `make bench` (benchmarks/run.py) on {meta['updated']}. Machine: {meta['machine']}. "
              f"ansible-core {meta['versions'].get('ansible-core')}, community.crypto {meta['versions'].get('community.crypto')}, "
              f"kubernetes.core {meta['versions'].get('kubernetes.core')}; `ansible-playbook -f {FORKS}`; "
-             f"one test API server per {meta.get('sites_per_server', 1)} site(s), one namespace per site.")
+             "one namespace per site; sites per API server: " +
+             ", ".join(f"{k} {v}" for k, v in sorted((meta.get("sites_per_server") or {}).items())) +
+             " (real: kube-apiserver v1.28.7 + etcd clusters of tests/realkube, requests and writes from their audit logs; "
+             "test: the Python test API server of tests/kubeapi, requests from its log).")
     if doc.get("unavailable"):
         L.append("")
         for system, why in doc["unavailable"].items():
@@ -724,109 +847,108 @@ def write_markdown(doc, path):
     L.append("## Runs")
     L.append("")
     L.append("CPU s: user+sys of the whole ansible-playbook process tree (wait4). Peak RSS: the largest single process "
-             "(ru_maxrss) / the sum over the tree sampled every 100 ms. Requests: every request the test API servers "
-             "logged during the run. Writes: POST/PUT/PATCH/DELETE. Changed: PLAY RECAP sum over hosts. "
+             "(ru_maxrss) / the sum over the tree sampled every 100 ms. Requests: every request of the run, from the real "
+             "servers' audit logs or the test servers' request logs. Writes: create/update/patch/delete (dry-runs excluded). "
+             "Changed: PLAY RECAP sum over hosts. "
              "Load: 1-minute load average of the machine when the run started (other work on the machine inflates wall time).")
     L.append("")
-    L.append("| system | N | run | wall s | CPU s | peak RSS MB (largest process / tree) | requests | get | list | create | patch "
-             "| update | delete | discovery | writes | changed | failed | load |")
-    L.append("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-    for system in ("ours", "baseline"):
-        for e in entries(doc, system):
+    L.append("| server | system | N | run | wall s | CPU s | CPU s per site | peak RSS MB (largest process / tree) | requests | get "
+             "| list | create | patch | update | delete | discovery | writes | changed | failed | load |")
+    L.append("|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for server, system in SERVER_SYSTEMS:
+        for e in entries(doc, system, server):
             for run in ("first", "rerun"):
                 m = e.get(run)
                 if not m:
                     continue
-                v = m["api"]["by_verb"]
-                L.append(f"| {system} | {e['n']} | {run} | {m['wall_s']:.1f} | {m['cpu_s']:.1f} | "
-                         f"{m['peak_rss_max_process_mb']:.0f} / {m['peak_rss_tree_mb']:.0f} | {m['api']['total']} | "
+                tree_rss = "?" if m.get("peak_rss_tree_mb") is None else round(m["peak_rss_tree_mb"])
+                v = collections.defaultdict(lambda: "?", m["api"].get("by_verb") or {})  # "?": only the run's log line was kept
+                L.append(f"| {server} | {system} | {e['n']} | {run} | {m['wall_s']:.1f} | {m['cpu_s']:.1f} | {m['cpu_s'] / e['n']:.2f} | "
+                         f"{m['peak_rss_max_process_mb']:.0f} / {tree_rss} | {m['api']['total']} | "
                          f"{v['get']} | {v['list']} | {v['create']} | {v['patch']} | {v['update']} | {v['delete']} | {v['discovery']} | "
                          f"{m['api']['writes']} | {m['recap'].get('changed', '?')} | {m['recap'].get('failed', '?')} | "
                          f"{m.get('loadavg_1m_before', '?')} |")
-    # ratios
-    ours = {e["n"]: e for e in entries(doc, "ours")}
-    base = {e["n"]: e for e in entries(doc, "baseline")}
-    common = sorted(set(ours) & set(base))
+    # ratios, per-site cost, re-run: per server kind
     L.append("")
     L.append("## Ratio ours / baseline")
     L.append("")
-    if not common:
-        L.append("No size measured for both systems yet.")
-    else:
-        L.append("Targets (issue 6, at N=10): ours ≤ 1/4 of the baseline's wall time now, ≤ 1/10 the goal. On this 2-core "
-                 "machine both systems are CPU-bound, so the CPU ratio is the figure that does not depend on what else "
-                 "the machine was doing; the wall ratio does (see the load column above).")
-        L.append("")
-        L.append("| N | run | wall | CPU | peak RSS (largest process) | peak RSS (tree) | requests | writes | target at N=10 |")
-        L.append("|---:|---|---:|---:|---:|---:|---:|---:|---|")
-        for n in common:
+    L.append("Targets (issue 11): ours' CPU ≤ 0.10 of the baseline's, first run and re-run. On this 2-core machine both "
+             "systems are CPU-bound, so the CPU ratio is the figure that does not depend on what else the machine was doing; "
+             "the wall ratio does (see the load column above).")
+    L.append("")
+    L.append("| server | N | run | wall | CPU | peak RSS (largest process) | peak RSS (tree) | requests | writes | CPU ≤ 0.10 |")
+    L.append("|---|---:|---|---:|---:|---:|---:|---:|---:|---|")
+    for server in SERVERS:
+        ours = {e["n"]: e for e in entries(doc, "ours", server)}
+        base = {e["n"]: e for e in entries(doc, "baseline", server)}
+        for n in sorted(set(ours) & set(base)):
             for run in ("first", "rerun"):
                 a, b = ours[n].get(run), base[n].get(run)
                 if not a or not b:
                     continue
-                r = _ratio(a["wall_s"], b["wall_s"])
-                target = ""
                 rc = _ratio(a["cpu_s"], b["cpu_s"])
-                if n == 10 and r is not None and rc is not None:
-                    target = "; ".join(f"{what} {'≤ 1/10 (goal)' if v <= 0.1 else '≤ 1/4' if v <= 0.25 else '> 1/4'}"
-                                       for what, v in (("wall", r), ("CPU", rc)))
-                L.append(f"| {n} | {run} | {r} | {_ratio(a['cpu_s'], b['cpu_s'])} | "
+                L.append(f"| {server} | {n} | {run} | {_ratio(a['wall_s'], b['wall_s'])} | {rc} | "
                          f"{_ratio(a['peak_rss_max_process_mb'], b['peak_rss_max_process_mb'])} | "
-                         f"{_ratio(a['peak_rss_tree_mb'], b['peak_rss_tree_mb'])} | {_ratio(a['api']['total'], b['api']['total'])} | "
-                         f"{_ratio(a['api']['writes'], b['api']['writes']) if b['api']['writes'] else '-'} | {target} |")
-    # per-site cost
+                         f"{_ratio(a.get('peak_rss_tree_mb'), b.get('peak_rss_tree_mb'))} | {_ratio(a['api']['total'], b['api']['total'])} | "
+                         f"{_ratio(a['api']['writes'], b['api']['writes']) if b['api']['writes'] else '-'} | "
+                         f"{'met' if rc is not None and rc <= 0.10 else 'missed'} |")
     L.append("")
     L.append("## Per-site cost")
     L.append("")
     L.append("Least-squares line through (N, seconds) over the measured sizes: the slope is the cost of one more site, "
-             "r² near 1 means the cost grows linearly in N. Wall / N per size in brackets.")
+             "r² near 1 means the cost grows linearly in N. CPU / N per size in the last column. Targets (issue 11) for ours: "
+             "≤ 1.0 CPU-s per site on a first run, ≤ 0.3 on a re-run, linear in N.")
     L.append("")
-    L.append("| system | run | wall s per site | CPU s per site | r² (wall) | wall / N |")
-    L.append("|---|---|---:|---:|---:|---|")
-    for system, es in (("ours", list(ours.values())), ("baseline", list(base.values()))):
+    L.append("| server | system | run | sizes | wall s per site | CPU s per site (slope) | r² (CPU) | r² (wall) | CPU / N |")
+    L.append("|---|---|---|---|---:|---:|---:|---:|---|")
+    for server, system in SERVER_SYSTEMS:
+        es = entries(doc, system, server)
         for run in ("first", "rerun"):
             pts = [(e["n"], e[run]["wall_s"]) for e in es if e.get(run)]
             cpts = [(e["n"], e[run]["cpu_s"]) for e in es if e.get(run)]
             if not pts:
                 continue
             fw, fc = _fit(pts), _fit(cpts)
-            per = ", ".join(f"N={n}: {w / n:.2f}" for n, w in pts)
-            L.append(f"| {system} | {run} | {fw['per_site_s'] if fw else '-'} | {fc['per_site_s'] if fc else '-'} | "
-                     f"{fw['r2'] if fw else '-'} | {per} |")
-    # re-run idempotence
+            per = ", ".join(f"N={n}: {c / n:.2f}" for n, c in cpts)
+            L.append(f"| {server} | {system} | {run} | {','.join(str(n) for n, _c in cpts)} | {fw['per_site_s'] if fw else '-'} | "
+                     f"{fc['per_site_s'] if fc else '-'} | {fc['r2'] if fc else '-'} | {fw['r2'] if fw else '-'} | {per} |")
     L.append("")
     L.append("## Re-run")
     L.append("")
-    L.append("| system | N | changed | writes | certificates kept | reissued | objects changed by the re-run | changed tasks |")
-    L.append("|---|---:|---:|---:|---:|---:|---:|---|")
-    for system, es in (("ours", ours), ("baseline", base)):
-        for n, e in sorted(es.items()):
+    L.append("Writes: on real servers, create/update/patch/delete events in the kube-apiserver audit log (dry-runs excluded); "
+             "on test servers, POST/PUT/PATCH/DELETE in its request log.")
+    L.append("")
+    L.append("| server | system | N | changed | writes | certificates kept | reissued | objects changed by the re-run | changed tasks |")
+    L.append("|---|---|---:|---:|---:|---:|---:|---:|---|")
+    for server, system in SERVER_SYSTEMS:
+        for e in entries(doc, system, server):
             m = e.get("rerun")
             if not m:
                 continue
             tasks = (m.get("tasks") or {}).get("changed_by_task", {})
             top = "; ".join(f"{t} ×{c}" for t, c in list(tasks.items())[:4])
-            L.append(f"| {system} | {n} | {m['recap'].get('changed')} | {m['api']['writes']} | {m.get('certificates_kept')} | "
+            L.append(f"| {server} | {system} | {e['n']} | {m['recap'].get('changed')} | {m['api']['writes']} | {m.get('certificates_kept')} | "
                      f"{len(m.get('certificates_reissued', []))} | {len(m.get('objects_changed', []))} | {top} |")
     # breakdown
     if doc.get("breakdown"):
         L.append("")
         L.append("## Where the time goes")
         L.append("")
-        L.append("Estimates for the largest N measured per system (method in benchmarks/README.md). CPU seconds are summed "
-                 "over all processes; API round trips are requests × the median warm request latency, a wall-clock figure "
-                 "that overlaps the CPU rows.")
+        L.append("Estimates for the largest N measured per system and server kind (method in benchmarks/README.md). CPU seconds "
+                 "are summed over all processes (total = per site × N, share of the run's CPU); API round trips are requests × "
+                 "the median warm request latency, a wall-clock figure that overlaps the CPU rows.")
         L.append("")
-        L.append("| system | N | run | wall s | CPU s | Ansible per-task overhead | Python imports | key generation "
+        L.append("| system | server | N | run | wall s | CPU s | CPU s per site | Ansible per-task overhead | Python imports | key generation "
                  "| rest of module/controller work | API round trips (s) | requests |")
-        L.append("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+        L.append("|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
         for key, b in sorted(doc["breakdown"].items()):
-            system, n, run = key.split(":")
+            system, server, n, run = key.split(":")
             cpu = b["total_cpu_s"] or 1
 
-            def pct(v):
-                return f"{v:.1f} ({100 * v / cpu:.0f}%)"
-            L.append(f"| {system} | {n} | {run} | {b['wall_s']:.1f} | {b['total_cpu_s']:.1f} | {pct(b['ansible_task_overhead_cpu_s'])} | "
+            def pct(v, n=int(n)):
+                return f"{v:.1f} = {v / n:.3f}/site ({100 * v / cpu:.0f}%)"
+            L.append(f"| {system} | {server} | {n} | {run} | {b['wall_s']:.1f} | {b['total_cpu_s']:.1f} | {b['total_cpu_s'] / int(n):.2f} | "
+                     f"{pct(b['ansible_task_overhead_cpu_s'])} | "
                      f"{pct(b['python_imports_cpu_s'])} | {pct(b['key_generation_cpu_s'])} ({b['keys_generated']} keys) | "
                      f"{pct(b['rest_cpu_s'])} | {b['api_round_trips_s']:.1f} | {b['api_requests']} |")
     if doc.get("calibration"):
@@ -845,7 +967,12 @@ def write_markdown(doc, path):
         L.append("")
         L.append("## Same certificates")
         L.append("")
-        for n, diffs in sorted(doc["profile_check"].items(), key=lambda kv: int(kv[0])):
+        if doc.get("profile_ignore"):
+            L.append("Not compared (intended differences): " + "; ".join(doc["profile_ignore"]) + ".")
+            L.append("")
+        for key, diffs in sorted(doc["profile_check"].items(), key=lambda kv: (kv[0].split(":")[0], int(kv[0].split(":")[1]))):
+            server, n = key.split(":")
+            n = f"{n} ({server} server)"
             if diffs:
                 L.append(f"- N={n}: ours and baseline differ in {len(diffs)} field(s), e.g. " + "; ".join(diffs[:5]))
             else:
@@ -893,20 +1020,22 @@ def plot(doc, path):
 
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
     styles = {"ours": ("tab:green", "skupper.tls site playbook"), "baseline": ("tab:red", "community.crypto + kubernetes.core")}
-    for ax, metric, label in ((axes[0], "wall_s", "wall time (s)"), (axes[1], "cpu_s", "CPU time (s)")):
+    for ax, metric, label in ((axes[0], "wall_s", "wall time (s)"), (axes[1], "cpu_s", "CPU time (s), ansible-playbook tree")):
         for system, (color, name) in styles.items():
-            es = entries(doc, system)
-            for run, ls, marker in (("first", "-", "o"), ("rerun", "--", "s")):
-                pts = [(e["n"], e[run][metric]) for e in es if e.get(run)]
-                if pts:
-                    xs, ys = zip(*pts)
-                    ax.plot(xs, ys, ls, marker=marker, color=color, label=f"{name}, {run} run")
+            for server, ls in (("real", "-"), ("test", ":")):
+                es = entries(doc, system, server)
+                for run, marker in (("first", "o"), ("rerun", "s")):
+                    pts = [(e["n"], e[run][metric]) for e in es if e.get(run)]
+                    if pts:
+                        xs, ys = zip(*pts)
+                        ax.plot(xs, ys, ls, marker=marker, color=color, alpha=1.0 if run == "first" else 0.6,
+                                label=f"{name}, {server} server, {'first run' if run == 'first' else 're-run'}")
         ax.set_xlabel("sites (N)")
         ax.set_ylabel(label)
         ax.grid(True, alpha=0.3)
         ax.set_xlim(left=0)
         ax.set_ylim(bottom=0)
-    axes[0].legend(fontsize=8)
+    axes[0].legend(fontsize=7)
     fig.suptitle(f"skupper.tls benchmark: time vs number of sites (forks {FORKS})")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
@@ -939,6 +1068,16 @@ def versions():
     return out
 
 
+def profile_check(doc):
+    """Same certificates? ours vs baseline, per server kind and size measured for both (the snapshots in work/)."""
+    doc.setdefault("profile_check", {})
+    for server, n in sorted({(e["server"], e["n"]) for e in doc["runs"].values()}):
+        a, b = load_profile("ours", n, server), load_profile("baseline", n, server)
+        if a and b:
+            doc["profile_check"][f"{server}:{n}"] = compare_profiles(a, b, ignore=PROFILE_IGNORE, labels=("ours", "baseline"))
+    doc["profile_ignore"] = list(PROFILE_IGNORE_WHY)
+
+
 def compute_breakdown(doc, cal_n, quick, log):
     """Calibrate on this machine, measure import costs, and split the largest N of each system (see README)."""
     log(f"bench: calibration on {cal_n} hosts")
@@ -951,8 +1090,8 @@ def compute_breakdown(doc, cal_n, quick, log):
     rsa = (doc.get("pki_micro") or {}).get("RSA-2048", {}).get("keygen", {})
     rsa_cpu = rsa.get("cpu_seconds", 0) / max(1, rsa.get("count", 1))
     doc["breakdown"] = {}
-    for system in ("ours", "baseline"):
-        es = [e for e in doc["runs"].values() if e["system"] == system and e.get("first") and e.get("rtt")]
+    for system, server in ((a, b) for a in ("ours", "baseline") for b in ("real", "test")):
+        es = [e for e in entries(doc, system, server) if e.get("rtt")]
         if not es:
             continue
         e = max(es, key=lambda x: x["n"])
@@ -964,7 +1103,7 @@ def compute_breakdown(doc, cal_n, quick, log):
                 keys = e.get("certificates", 0)
             else:
                 keys = len(m.get("certificates_reissued", []))
-            doc["breakdown"][f"{system}:{e['n']}:{run}"] = breakdown(m, doc["calibration"], doc["imports"], rsa_cpu, e["rtt"], keys)
+            doc["breakdown"][f"{system}:{server}:{e['n']}:{run}"] = breakdown(m, doc["calibration"], doc["imports"], rsa_cpu, e["rtt"], keys)
 
 
 # --------------------------------------------------------------------------- main
@@ -975,11 +1114,20 @@ def main(argv):
     parser.add_argument("--sizes", default=None, help="comma-separated N values (default 3,10,30; --quick: 3)")
     parser.add_argument("--systems", default="ours,baseline", help="comma-separated: ours, baseline")
     parser.add_argument("--quick", action="store_true", help="N=3 only (unless --sizes), smaller calibration and micro-benchmark")
-    parser.add_argument("--sites-per-server", type=int, default=1, help="sites sharing one test API server (default 1)")
+    parser.add_argument("--server", choices=("real", "test", "both"), default="real",
+                        help="real: kube-apiserver + etcd clusters (tests/realkube, the default); test: the Python test API "
+                             "server (tests/kubeapi); both: real, then test")
+    parser.add_argument("--sites-per-server", type=int, default=None,
+                        help="sites (namespaces) sharing one API server (default: 10 on real clusters, 1 on test servers)")
     parser.add_argument("--fresh", action="store_true", help="discard earlier results.json entries instead of merging")
     parser.add_argument("--no-breakdown", action="store_true", help="skip calibration, import and micro-benchmark")
     parser.add_argument("--ours-playbook", default=None, help="playbook for 'ours' (default skupper.tls.site)")
     parser.add_argument("--results", default=None, help="results directory (default benchmarks/results)")
+    parser.add_argument("--profile", choices=("py-spy", "cprofile"), default=None,
+                        help="py-spy: record every run under py-spy (pip install py-spy into benchmarks/.venv), folded stacks "
+                             "in work/<system>-<server>-n<N>/<run>.stacks (misses most short-lived workers); cprofile: every "
+                             "worker and the main process under cProfile (CPU clock), work/.../<run>-cprofile/*.prof. "
+                             "CPU figures are inflated: use --results elsewhere")
     parser.add_argument("--report-only", action="store_true", help="rewrite results.md and bench.png from results.json")
     parser.add_argument("--recompute-breakdown", action="store_true",
                         help="with --report-only: calibrate and measure import costs again, recompute 'where the time goes'")
@@ -991,9 +1139,11 @@ def main(argv):
     json_path = os.path.join(RESULTS, "results.json")
     if args.report_only:
         with open(json_path) as f:
-            doc = json.load(f)
+            doc = upgrade(json.load(f))
+        profile_check(doc)
         if args.recompute_breakdown:
             compute_breakdown(doc, min(10, max(e["n"] for e in doc["runs"].values())), args.quick, print)
+            upgrade(doc)
             with open(json_path, "w") as f:
                 json.dump(doc, f, indent=1, sort_keys=True)
         md = write_markdown(doc, os.path.join(RESULTS, "results.md"))
@@ -1010,13 +1160,14 @@ def main(argv):
     for s in systems:
         if s not in ("ours", "baseline"):
             parser.error(f"unknown system {s!r}")
-    spp = max(1, args.sites_per_server)
+    servers = ["real", "test"] if args.server == "both" else [args.server]
+    spp = {server: max(1, args.sites_per_server or (10 if server == "real" else 1)) for server in servers}
     os.makedirs(RESULTS, exist_ok=True)
     os.makedirs(WORK, exist_ok=True)
     doc = {"runs": {}}
     if not args.fresh and os.path.exists(json_path):
         with open(json_path) as f:
-            doc = json.load(f)
+            doc = upgrade(json.load(f))
     doc.setdefault("runs", {})
     doc["unavailable"] = {}
 
@@ -1038,19 +1189,17 @@ def main(argv):
         doc["pki_micro"] = micro
         log(pki_micro.markdown(micro))
 
-    for n in sizes:
-        for system in systems:
-            log(f"bench: {system} N={n}")
-            res = bench_one(system, playbooks[system], n, spp, RESULTS, log)
-            doc["runs"][f"{system}:{n}"] = res
+    for server in servers:
+        for n in sizes:
+            for system in systems:
+                log(f"bench: {system} N={n} on {server} server(s), {spp[server]} site(s) per server")
+                res = bench_one(system, playbooks[system], n, spp[server], RESULTS, log, server=server, profiler=args.profile)
+                doc["runs"][f"{system}:{server}:{n}"] = res
+                # save as we go: a long invocation that dies keeps what it measured
+                with open(json_path + ".partial", "w") as f:
+                    json.dump(doc, f, indent=1, sort_keys=True)
 
-    # same certificates? (ours vs baseline, per size measured for both)
-    doc.setdefault("profile_check", {})
-    for n in sorted({e["n"] for e in doc["runs"].values()}):
-        a, b = load_profile("ours", n), load_profile("baseline", n)
-        if a and b:
-            doc["profile_check"][str(n)] = compare_profiles(a, b,
-                                                            ignore=("fingerprint",), labels=("ours", "baseline"))
+    profile_check(doc)
 
     if not args.no_breakdown and systems:
         compute_breakdown(doc, min(10, max(sizes)), args.quick, log)
@@ -1059,7 +1208,8 @@ def main(argv):
     doc["meta"] = {"updated": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
                    "machine": f"{os.cpu_count()} CPUs, {platform.machine()}, Linux {platform.release()}, "
                               f"load average at the end {load[0]:.1f}",
-                   "versions": versions(), "forks": FORKS, "sites_per_server": spp}
+                   "versions": versions(), "forks": FORKS,
+                   "sites_per_server": dict(doc.get("meta", {}).get("sites_per_server") or {}, **spp)}
     with open(json_path, "w") as f:
         json.dump(doc, f, indent=1, sort_keys=True)
     md = write_markdown(doc, os.path.join(RESULTS, "results.md"))

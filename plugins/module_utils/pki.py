@@ -129,7 +129,9 @@ def key_to_pem(key):
         fmt = serialization.PrivateFormat.TraditionalOpenSSL
     else:
         fmt = serialization.PrivateFormat.PKCS8
-    return key.private_bytes(serialization.Encoding.PEM, fmt, serialization.NoEncryption())
+    pem = key.private_bytes(serialization.Encoding.PEM, fmt, serialization.NoEncryption())
+    _remember_key(pem, key, True)  # a key we made; read back in the same task (a new CA then signs): no second parse
+    return pem
 
 
 def _to_bytes(data, field, what):
@@ -152,18 +154,46 @@ def pem_key_label(pem):
     return match.group(1).decode("ascii") if match else None
 
 
-def load_private_key(pem, field="private_key", cert_field=None):
-    """Parse an unencrypted PEM RSA or EC private key (bytes or str): exactly one key block and nothing else."""
+# Parsed private keys by their PEM bytes: one task reads the same key more than once (a CA Secret checked, then
+# loaded as the issuer) and loading an RSA key checks it (primality of p and q: about 20-50 ms for RSA-2048).
+# Key objects are immutable; failures are not cached. Bounded: a task holds a few tens of keys at most.
+_LOADED_KEYS = {}
+_LOADED_KEYS_MAX = 64
+
+
+def load_private_key(pem, field="private_key", cert_field=None, check=True):
+    """Parse an unencrypted PEM RSA or EC private key (bytes or str): exactly one key block and nothing else.
+
+    ``check=False`` skips cryptography's RSA consistency check (the primality of p and q, 20-50 ms per RSA-2048 key,
+    the largest cost of a re-run): only for a key read back to compare its public key with its certificate
+    (policy ``key_mismatch``), never for one that signs (``Issuer.load`` checks). A key whose public numbers match
+    its certificate but whose private numbers are corrupt fails every handshake, which ``skupper.tls.verify`` shows.
+    """
     _require_cryptography()
     data = _to_bytes(pem, field, "private key")
+    cached = _LOADED_KEYS.get(data)
+    if cached is not None and (cached[1] or not check):
+        return cached[0]
     try:
         validate.pem_private_key(data, field, cert_field=cert_field)
     except validate.ValidationError as exc:
         raise PkiError.of(exc) from None
+    key = _parse_private_key(data, field, check)
+    _remember_key(data, key, check)
+    return key
+
+
+def _remember_key(data, key, checked):
+    if len(_LOADED_KEYS) >= _LOADED_KEYS_MAX:
+        _LOADED_KEYS.clear()
+    _LOADED_KEYS[data] = (key, checked)
+
+
+def _parse_private_key(data, field, check=True):
     if pem_key_label(data) == "ENCRYPTED PRIVATE KEY" or b"Proc-Type: 4,ENCRYPTED" in data:
         raise PkiError(field, "the private key is encrypted; an unencrypted PEM key is required")
     try:
-        key = serialization.load_pem_private_key(data, password=None)
+        key = serialization.load_pem_private_key(data, password=None, unsafe_skip_rsa_key_validation=not check)
     except TypeError:
         raise PkiError(field, "the private key is encrypted; an unencrypted PEM key is required")
     except UnsupportedAlgorithm as exc:

@@ -121,7 +121,7 @@ class Context:
                 self.cert_error = str(exc)
         if _present(stored.key_pem):
             try:
-                self.key = pki.load_private_key(stored.key_pem, field="tls.key")
+                self.key = pki.load_private_key(stored.key_pem, field="tls.key", check=False)
             except pki.PkiError as exc:
                 self.key_error = str(exc)
 

@@ -647,3 +647,49 @@ def test_imports_without_cryptography():
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=False)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "ok"
+
+
+def test_load_private_key_parses_each_pem_once(monkeypatch):
+    """A task reads the same key more than once (a CA Secret checked, then loaded as the issuer); RSA parsing checks the
+    key (tens of milliseconds), so the parsed key is reused. Failures are not cached; a key just serialized is known."""
+    real = serialization.load_pem_private_key
+    calls = []
+
+    def counting(data, password=None, **kw):
+        calls.append(data)
+        return real(data, password=password, **kw)
+
+    monkeypatch.setattr(serialization, "load_pem_private_key", counting)
+    key = ec.generate_private_key(ec.SECP256R1())
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    first = pki.load_private_key(pem)
+    assert pki.load_private_key(pem.decode("ascii")) is first and len(calls) == 1
+    assert first.private_numbers() == key.private_numbers()
+    broken = pem_header("RSA PRIVATE KEY") + b"bm90IGEga2V5\n" + pem_footer("RSA PRIVATE KEY")
+    for _attempt in range(2):
+        with pytest.raises(pki.PkiError):
+            pki.load_private_key(broken, field="tls.key")
+    assert len(calls) == 3
+    fresh = ec.generate_private_key(ec.SECP256R1())
+    assert pki.load_private_key(pki.key_to_pem(fresh)) is fresh and len(calls) == 3
+
+
+def test_a_key_read_only_to_compare_skips_the_rsa_check_but_a_signing_key_does_not(monkeypatch, rsa_ca):
+    """check=False (policy's key_mismatch) skips cryptography's RSA consistency check; a later checked load (an
+    issuer) parses again with the check, and a checked key serves unchecked readers."""
+    real = serialization.load_pem_private_key
+    calls = []
+
+    def counting(data, password=None, **kw):
+        calls.append(kw.get("unsafe_skip_rsa_key_validation", False))
+        return real(data, password=password, **kw)
+
+    monkeypatch.setattr(serialization, "load_pem_private_key", counting)
+    pem = rsa_ca.key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL,
+                                   serialization.NoEncryption())
+    pki._LOADED_KEYS.clear()  # pylint: disable=protected-access
+    unchecked = pki.load_private_key(pem, check=False)
+    assert calls == [True] and pki.load_private_key(pem, check=False) is unchecked
+    checked = pki.load_private_key(pem)
+    assert calls == [True, False] and checked.private_numbers() == rsa_ca.key.private_numbers()
+    assert pki.load_private_key(pem, check=False) is checked and len(calls) == 2
