@@ -41,3 +41,20 @@ def test_audit_connections_suboptions_are_the_auth_and_target_fragments():
         assert subs[name] == expected, "connections.%s drifted from the auth/target fragments" % name
     assert set(subs) == set(args.side_argument_spec())
     assert doc["type"] == "list" and doc["elements"] == "dict" and doc["required"] is True
+
+
+def _module_doc(name):
+    import importlib  # pylint: disable=import-outside-toplevel
+    return yaml.safe_load(importlib.import_module("ansible_collections.skupper.tls.plugins.modules." + name).DOCUMENTATION)["options"]
+
+
+@pytest.mark.parametrize("module, path", [("skupper_links", ("links", "remote")), ("skupper_site", ("service_source",))])
+def test_nested_connection_docs_of_the_site_modules_are_the_fragments(module, path):
+    """skupper_links and skupper_site nest connection options where no fragment can go (inside a list, next to other
+    suboptions): their literal copies must stay the auth + target fragments."""
+    doc = _module_doc(module)
+    for key in path:
+        doc = doc[key] if key == path[0] else doc["suboptions"][key]
+    subs = doc["suboptions"]
+    for name, expected in connection_docs().items():
+        assert subs[name] == expected, "%s %s.%s drifted from the auth/target fragments" % (module, ".".join(path), name)
