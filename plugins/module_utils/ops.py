@@ -23,6 +23,21 @@ CONNECTION_KEYS = tuple(args.auth_argument_spec()) + tuple(args.target_argument_
 OPTION_KEYS = ("key_type", "key_size", "validity_days", "renew_before_days", "skupper_version")
 
 
+def _given(params, keys):
+    """The options of ``keys`` that ``params`` sets (connection options, certificate options)."""
+    return dict((k, params[k]) for k in keys if params.get(k) is not None)
+
+
+def _service_secret(service):
+    """A service's Secret: its ``secret``, else ``skupper-tls-<name>``."""
+    return service.get("secret") or "skupper-tls-%s" % service["name"]
+
+
+def _renamed(exc, field):
+    """The same ValidationError under another option name (the caller's view of a nested option)."""
+    return validate.ValidationError(field, exc.value, exc.problem, exc.allowed, exc.secret)
+
+
 # --------------------------------------------------------------------------------------------------------------------
 # CA
 
@@ -446,8 +461,8 @@ def ensure_site(rt, params):
     validate.namespace(namespace)
     v1 = params["skupper_version"] == 1
     parts = params["parts"]
-    connection = dict((k, params[k]) for k in CONNECTION_KEYS if params.get(k) is not None)
-    base = dict(connection, namespace=namespace, adopt=params["adopt"], **dict((k, params[k]) for k in OPTION_KEYS if params.get(k) is not None))
+    connection = _given(params, CONNECTION_KEYS)
+    base = dict(connection, namespace=namespace, adopt=params["adopt"], **_given(params, OPTION_KEYS))
     plan = Plan(Collector())
 
     def ca(secret, rt=rt, **extra):
@@ -462,7 +477,7 @@ def ensure_site(rt, params):
                 check_cert(p)
             except validate.ValidationError as exc:
                 if field and (exc.field == "hosts" or exc.field.startswith("hosts[")):
-                    raise validate.ValidationError(field + exc.field[len("hosts"):], exc.value, exc.problem, exc.allowed, exc.secret) from None
+                    raise _renamed(exc, field + exc.field[len("hosts"):]) from None
                 raise
         plan.add("Secret", "%s/%s" % (p["namespace"], secret), check, lambda: ensure_cert(rt, p))
 
@@ -492,17 +507,16 @@ def ensure_site(rt, params):
         source = params.get("service_source")
         if source:
             _ensure_service_source(rt, source, ca, cert)
-            src_conn = dict((k, source[k]) for k in CONNECTION_KEYS if source.get(k) is not None)
-            src_services = [dict(s, secret=s.get("secret") or "skupper-tls-%s" % s["name"]) for s in source["services"]]
+            src_conn = _given(source, CONNECTION_KEYS)
             ca("skupper-service-ca", copy_from=dict(src_conn, name="skupper-service-ca", namespace=source["namespace"]))
-            for svc in src_services:
-                cert(svc["secret"], copy_from=dict(src_conn, name=svc["secret"], namespace=source["namespace"]))
+            for svc in source["services"]:
+                cert(_service_secret(svc), copy_from=dict(src_conn, name=_service_secret(svc), namespace=source["namespace"]))
         else:
             ca("skupper-service-ca", site_name=name)
             for index, svc in enumerate(params["services"]):
                 where = "services[%d]" % index
                 validate.dns_label(svc["name"], where + ".name", "Service name")
-                secret = svc.get("secret") or "skupper-tls-%s" % svc["name"]
+                secret = _service_secret(svc)
                 validate.k8s_name(secret, where + (".secret" if svc.get("secret") else ".name"))
                 cert(secret, field=where + ".hosts" if svc.get("hosts") else where + ".name", ca_secret="skupper-service-ca",
                      common_name=svc["name"], hosts=svc.get("hosts") or [svc["name"]])
@@ -534,14 +548,14 @@ def _ensure_service_source(rt, source, ca, cert):
     """
     validate.site_name(source["site_name"], "service_source.site_name")
     validate.namespace(source["namespace"], "service_source.namespace")
-    conn = dict((k, source[k]) for k in CONNECTION_KEYS if source.get(k) is not None)
-    opts = dict((k, source[k]) for k in OPTION_KEYS if source.get(k) is not None)
+    conn = _given(source, CONNECTION_KEYS)
+    opts = _given(source, OPTION_KEYS)
     side = rt.for_side(source)
     ca("skupper-service-ca", rt=side, site_name=source["site_name"], namespace=source["namespace"], **dict(conn, **opts))
     for index, svc in enumerate(source["services"]):
         where = "service_source.services[%d]" % index
         validate.dns_label(svc["name"], where + ".name", "Service name")
-        cert(svc.get("secret") or "skupper-tls-%s" % svc["name"], rt=side, field=where + (".hosts" if svc.get("hosts") else ".name"),
+        cert(_service_secret(svc), rt=side, field=where + (".hosts" if svc.get("hosts") else ".name"),
              ca_secret="skupper-service-ca", common_name=svc["name"], hosts=svc.get("hosts") or [svc["name"]], namespace=source["namespace"],
              **dict(conn, **opts))
 
@@ -551,8 +565,8 @@ def ensure_links(rt, params):
     Every link's parameters are validated before the first is written."""
     _needs_action(params)
     validate.site_name(params["site_name"], "site_name")
-    connection = dict((k, params[k]) for k in CONNECTION_KEYS if params.get(k) is not None)
-    opts = dict((k, params[k]) for k in OPTION_KEYS if params.get(k) is not None)
+    connection = _given(params, CONNECTION_KEYS)
+    opts = _given(params, OPTION_KEYS)
     plan = Plan(Collector())
     for index, link in enumerate(params["links"]):
         remote = link["remote"]
@@ -575,7 +589,7 @@ def _prefixed(prefix, check, params):
         try:
             check(params)
         except validate.ValidationError as exc:
-            raise validate.ValidationError(prefix + exc.field, exc.value, exc.problem, exc.allowed, exc.secret) from None
+            raise _renamed(exc, prefix + exc.field) from None
     return run
 
 
@@ -583,10 +597,10 @@ def _ensure_peer_ca(rt, remote, peer_ca, plan, prefix):
     """Job slicing: the peer's slice may not have created its site CA yet. Read it; when it is missing, create it
     with the peer's own parameters (what the peer's run would create), so this run converges in one pass."""
     ca_name = remote.get("ca_secret") or "skupper-site-ca"
-    conn = dict((k, remote[k]) for k in CONNECTION_KEYS if remote.get(k) is not None)
+    conn = _given(remote, CONNECTION_KEYS)
     p = args.validated(args.ca_argument_spec(), args.CA_RULES,
                        dict(conn, name=ca_name, namespace=remote["namespace"], site_name=peer_ca["site_name"],
-                            **dict((k, peer_ca[k]) for k in OPTION_KEYS if peer_ca.get(k) is not None)),
+                            **_given(peer_ca, OPTION_KEYS)),
                        prefix + "peer_ca")
 
     def run():
