@@ -54,6 +54,14 @@ def auth_argument_spec():
     )
 
 
+AUTH_KEYS = frozenset(auth_argument_spec()) | {"target", "directory"}
+
+
+def own_connection(side):
+    """Whether a nested dict (another site, a Secret elsewhere) sets connection options of its own."""
+    return bool(side) and (any(side.get(k) is not None for k in AUTH_KEYS - {"target"}) or side.get("target") == "directory")
+
+
 def target_argument_spec():
     """``target`` (kubernetes or directory) and ``directory`` (a fresh dict on each call)."""
     return dict(

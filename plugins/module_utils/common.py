@@ -207,10 +207,11 @@ def issue_pems(spec, issuer=None):
 CaMissing = engine.CaMissing
 
 
-def issuer_from_secret(store, namespace, name, field="ca_secret"):
-    """(Issuer, trust bundle PEM) read from a CA Secret (ours or not)."""
+def issuer_from_secret(store, namespace, name, field="ca_secret", found=None):
+    """(Issuer, trust bundle PEM) read from a CA Secret (ours or not); ``found``: that Secret as the same task has
+    just read it (then it is not read again)."""
     validate.k8s_name(name, field)
-    obj = store.get(layout.secret_ref(namespace, name))
+    obj = found if found is not None else store.get(layout.secret_ref(namespace, name))
     if not obj:
         raise CaMissing("%s: CA Secret %s/%s not found on %s; create it first (skupper.tls.skupper_ca)" % (field, namespace, name, store.description),
                         "%s/%s" % (namespace, name))
@@ -218,7 +219,8 @@ def issuer_from_secret(store, namespace, name, field="ca_secret"):
     if not data.get(layout.TLS_CRT) or not data.get(layout.TLS_KEY):
         raise pki.PkiError(field, "CA Secret %s/%s has no %s; it cannot sign" % (
             namespace, name, " and ".join(k for k in (layout.TLS_CRT, layout.TLS_KEY) if not data.get(k))))
-    issuer = pki.Issuer.load(data[layout.TLS_CRT], data[layout.TLS_KEY], field="%s %s/%s" % (field, namespace, name))
+    # the key's RSA check waits until it signs (a re-run reads every CA and usually signs nothing)
+    issuer = pki.Issuer.load(data[layout.TLS_CRT], data[layout.TLS_KEY], field="%s %s/%s" % (field, namespace, name), check_key=False)
     validate.ca_certificate(data[layout.TLS_CRT], "%s %s/%s" % (field, namespace, name))
     bundle = data.get(layout.CA_CRT) or pki.certs_to_pem([issuer.cert])
     return issuer, bundle

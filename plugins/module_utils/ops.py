@@ -345,7 +345,9 @@ def check_not_self(params, local, remote_store):
                            % (remote["site_name"], remote["namespace"], remote_store.description, local.description))
 
 
-def ensure_link(rt, params):
+def ensure_link(rt, params, peer_ca=None):
+    """One link. ``peer_ca``: what ``_ensure_peer_ca`` found of the peer's CA Secret (``{"object": ...}``), read
+    just before by the same task, so that the signer does not read it again."""
     remote = params["remote"]
     v2 = params["skupper_version"] == 2
     name, creds, endpoints, spec = check_link(params)
@@ -372,7 +374,8 @@ def ensure_link(rt, params):
     req = common.request(dict(spec_params, labels=labels, annotations=annotations), secret_type=layout.TYPE_TLS, router_profile=v2)
 
     def signer():
-        return common.issuer_from_secret(remote_store, remote["namespace"], remote["ca_secret"], field="remote.ca_secret")
+        return common.issuer_from_secret(remote_store, remote["namespace"], remote["ca_secret"], field="remote.ca_secret",
+                                         found=(peer_ca or {}).get("object"))
     secret_result = engine.ensure(local, req, common.Leaf(spec, signer), rt.check_mode)
     link_result = None
     if v2:
@@ -570,8 +573,7 @@ def ensure_links(rt, params):
     plan = Plan(Collector())
     for index, link in enumerate(params["links"]):
         remote = link["remote"]
-        if link.get("peer_ca"):
-            _ensure_peer_ca(rt, remote, link["peer_ca"], plan, "links[%d]." % index)
+        seen = _ensure_peer_ca(rt, connection, remote, link["peer_ca"], plan, "links[%d]." % index) if link.get("peer_ca") else {}
         p = args.validated(args.link_argument_spec(), args.LINK_RULES,
                            dict(connection, namespace=params["namespace"], site_name=params["site_name"], remote=remote,
                                 endpoints=link.get("endpoints"), cost=link["cost"], name=link.get("name"), labels=params["labels"],
@@ -579,7 +581,7 @@ def ensure_links(rt, params):
                            "links[%d]" % index)
         label = "%s -> %s" % (params["site_name"], remote["site_name"])
         plan.add("Link", label, _prefixed("links[%d]." % index, lambda p: (check_link(p), check_not_self(
-            p, rt.store(p), rt.side_store(p, p["remote"], "remote."))), p), lambda p=p: ensure_link(rt, p))
+            p, rt.store(p), rt.side_store(p, p["remote"], "remote."))), p), lambda p=p, seen=seen: ensure_link(rt, p, peer_ca=seen))
     return plan.run().result(site=params["site_name"], namespace=params["namespace"])
 
 
@@ -593,19 +595,28 @@ def _prefixed(prefix, check, params):
     return run
 
 
-def _ensure_peer_ca(rt, remote, peer_ca, plan, prefix):
+def _ensure_peer_ca(rt, connection, remote, peer_ca, plan, prefix):
     """Job slicing: the peer's slice may not have created its site CA yet. Read it; when it is missing, create it
-    with the peer's own parameters (what the peer's run would create), so this run converges in one pass."""
+    with the peer's own parameters (what the peer's run would create), so this run converges in one pass.
+
+    Returns a dict that holds the CA Secret under ``"object"`` once the step has found it present, for the link's
+    signer: one read of the peer CA per link, not two."""
     ca_name = remote.get("ca_secret") or "skupper-site-ca"
-    conn = _given(remote, CONNECTION_KEYS)
+    # the peer's cluster as the link reaches it: its own connection options, else this site's (ensure_link's rule)
+    conn = _given(remote, CONNECTION_KEYS) if args.own_connection(remote) else connection
     p = args.validated(args.ca_argument_spec(), args.CA_RULES,
                        dict(conn, name=ca_name, namespace=remote["namespace"], site_name=peer_ca["site_name"],
                             **_given(peer_ca, OPTION_KEYS)),
                        prefix + "peer_ca")
 
+    seen = {}
+
     def run():
-        store = rt.side_store({}, remote, "remote.")
-        if store.get(layout.secret_ref(remote["namespace"], ca_name)) is not None:
+        store = rt.side_store(connection, remote, "remote.")
+        found = store.get(layout.secret_ref(remote["namespace"], ca_name))
+        if found is not None:
+            seen["object"] = found
             return None
         return ensure_ca(rt.for_side(remote), p)
     plan.add("Secret", "%s/%s" % (remote["namespace"], ca_name), _prefixed(prefix + "peer_ca.", check_ca, p), run)
+    return seen

@@ -166,8 +166,9 @@ def load_private_key(pem, field="private_key", cert_field=None, check=True):
 
     ``check=False`` skips cryptography's RSA consistency check (the primality of p and q, 20-50 ms per RSA-2048 key,
     the largest cost of a re-run): only for a key read back to compare its public key with its certificate
-    (policy ``key_mismatch``), never for one that signs (``Issuer.load`` checks). A key whose public numbers match
-    its certificate but whose private numbers are corrupt fails every handshake, which ``skupper.tls.verify`` shows.
+    (policy ``key_mismatch``) and for a CA's key until it signs (``Issuer.signing_key`` checks it then), never for
+    a key that signs. A key whose public numbers match its certificate but whose private numbers are corrupt fails
+    every handshake, which ``skupper.tls.verify`` shows.
     """
     _require_cryptography()
     data = _to_bytes(pem, field, "private key")
@@ -542,18 +543,33 @@ class Issuer:
     cert: object
     key: object
     chain: list = dataclasses.field(default_factory=list)
+    # PEM of a key parsed without cryptography's RSA check (``load(check_key=False)``): checked by signing_key()
+    unchecked_key_pem: bytes = dataclasses.field(default=None, repr=False, compare=False)
+    field: str = dataclasses.field(default="ca", repr=False, compare=False)
 
     def __post_init__(self):
         if not self.chain:
             self.chain = [self.cert]
 
+    def signing_key(self):
+        """The private key, checked before it signs: a key loaded with ``check_key=False`` gets cryptography's RSA
+        check here, on the first signature (a re-run that signs nothing never pays for it)."""
+        if self.unchecked_key_pem is not None:
+            self.key = load_private_key(self.unchecked_key_pem, field=self.field, check=True)
+            self.unchecked_key_pem = None
+        return self.key
+
     @classmethod
-    def load(cls, cert_pem, key_pem, chain_pem=None, field="ca"):
-        """Parse and check a CA: cert (plus any chain after it in ``cert_pem``), key, optional chain."""
+    def load(cls, cert_pem, key_pem, chain_pem=None, field="ca", check_key=True):
+        """Parse and check a CA: cert (plus any chain after it in ``cert_pem``), key, optional chain.
+
+        ``check_key=False`` defers cryptography's RSA consistency check of the key (20-50 ms for RSA-2048, the
+        largest CPU cost of a re-run, where a stored CA usually signs nothing) to ``signing_key()``; every other
+        check (PEM, key type and size, key matching the certificate, CA constraints, chain) is done here."""
         _require_cryptography()
         certs = load_certificates(cert_pem, field=field)
         cert = certs[0]
-        key = load_private_key(key_pem, field=field)
+        key = load_private_key(key_pem, field=field, check=check_key)
         label = describe(cert)
         if not is_ca(cert):
             raise PkiError(field, "certificate %s is not a CA (BasicConstraints CA:TRUE missing)" % label)
@@ -582,7 +598,8 @@ class Issuer:
             if not is_ca(extra):
                 raise PkiError(field, "chain certificate %d %s is not a CA" % (len(chain), describe(extra)))
             chain.append(extra)
-        return cls(cert=cert, key=key, chain=chain)
+        unchecked = None if check_key else _to_bytes(key_pem, field, "private key")
+        return cls(cert=cert, key=key, chain=chain, unchecked_key_pem=unchecked, field=field)
 
     def bundle_pem(self):
         """PEM of the chain: the trust bundle a leaf copies into ``ca.crt``."""
@@ -655,7 +672,7 @@ def issue(spec, issuer=None, key=None, now=None):
         names = [x509.DNSName(h) for h in spec.hosts]
         names += [x509.IPAddress(ip) for ip in (ip_of(h) for h in spec.hosts) if ip is not None]
         builder = builder.add_extension(x509.SubjectAlternativeName(names), critical=False)
-    signer = issuer.key if issuer is not None else key
+    signer = issuer.signing_key() if issuer is not None else key
     cert = builder.sign(private_key=signer, algorithm=hashes.SHA256())
     return cert, key
 

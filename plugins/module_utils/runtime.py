@@ -22,8 +22,6 @@ from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible_collections.skupper.tls.plugins.module_utils import args, engine, pki, validate
 from ansible_collections.skupper.tls.plugins.module_utils.store import DirectoryStore, StoreError
 
-AUTH_KEYS = frozenset(args.auth_argument_spec()) | {"target", "directory"}
-
 
 class Runtime(object):
     """Check mode, warnings, environment and the store pool of one task."""
@@ -86,7 +84,7 @@ class Runtime(object):
     def for_side(self, side):
         """The runtime for an operation run against ``side`` (another site's connection options): the same pool and
         module, but when the side sets connection options of its own, K8S_AUTH_* no longer fill in the others."""
-        if not own_connection(side):
+        if not args.own_connection(side):
             return self
         child = Runtime(self.module, env={})
         child._stores = self._stores
@@ -95,7 +93,7 @@ class Runtime(object):
     def side_store(self, params, side, prefix):
         """The store of a nested dict (``remote``, ``ca_cluster``, ``copy_from``): its own connection options if it
         sets any, else the task's own connection (K8S_AUTH_* included), so "same cluster" needs no repetition."""
-        if own_connection(side):
+        if args.own_connection(side):
             return self.store(side, prefix=prefix, use_env=False)
         return self.store(params)
 
@@ -118,11 +116,6 @@ class SkupperModule(AnsibleModule):
         # quote appears escaped ('tok\n') and no longer matches the raw no_log value: add the escaped spellings.
         self.no_log_values.update(validate.escaped_forms(self.no_log_values))
         super(SkupperModule, self)._log_invocation()
-
-
-def own_connection(side):
-    """Whether a nested dict (another site, a Secret elsewhere) sets connection options of its own."""
-    return bool(side) and (any(side.get(k) is not None for k in AUTH_KEYS - {"target"}) or side.get("target") == "directory")
 
 
 class MissingLibrary(Exception):

@@ -109,3 +109,54 @@ def test_a_new_ca_subject_or_key_type_is_deferred_then_carried_by_rotation(tmp_p
     after = ops.ensure_ca(runtime.Runtime(Module()), ca_params(tmp_path, **wanted))
     assert after["action"] == "unchanged" and not after.get("deferred")
     assert after["certificate"]["common_name"] == "east-renamed site CA" and after["certificate"]["key"] == "RSA-3072"
+
+
+def links_params(directory, **link):
+    one = {"remote": {"namespace": "east", "site_name": "east"}, "peer_ca": {"site_name": "east"},
+           "endpoints": [{"name": "inter-router", "host": "east.example.com", "port": "55671"}]}
+    one.update(link)
+    params = {"namespace": "west", "site_name": "west", "target": "directory", "directory": str(directory), "links": [one]}
+    return args.validated(args.links_argument_spec(), args.LINKS_RULES, params, "test")
+
+
+def counting_gets(monkeypatch):
+    """The refs every DirectoryStore.get of the test reads, in order."""
+    from ansible_collections.skupper.tls.plugins.module_utils import store as store_module
+    real, reads = store_module.DirectoryStore.get, []
+
+    def get(self, ref):
+        reads.append((ref.kind, ref.namespace, ref.name))
+        return real(self, ref)
+    monkeypatch.setattr(store_module.DirectoryStore, "get", get)
+    return reads
+
+
+def test_a_peer_without_connection_options_is_on_the_sites_own_cluster_and_its_ca_is_read_once(tmp_path, monkeypatch):
+    """peer_ca with a remote that sets no connection: the peer CA is looked for (and created) where the link reaches
+    the peer, the site's own store, never the default cluster; the link's signer reuses that read (one GET of the
+    peer CA per link, on the first run and on a re-run)."""
+    shared = tmp_path / "shared"
+    ops.ensure_site(runtime.Runtime(Module()), site_params(tmp_path, directory=str(shared), server_hosts=["east.example.com"]))
+    reads = counting_gets(monkeypatch)
+    result = ops.ensure_links(runtime.Runtime(Module()), links_params(shared))
+    assert [(r["object"], r["action"]) for r in result["results"]] == [("west -> east", "created")]
+    assert reads.count(("Secret", "east", "skupper-site-ca")) == 1
+    del reads[:]
+    again = ops.ensure_links(runtime.Runtime(Module()), links_params(shared))
+    assert not again["changed"] and reads.count(("Secret", "east", "skupper-site-ca")) == 1
+
+
+def test_a_missing_peer_ca_is_created_on_the_sites_own_cluster_then_signs(tmp_path, monkeypatch):
+    """Job slicing with a same-cluster peer: the peer's site CA does not exist yet; this site's links task creates it
+    in the site's own store with the peer's parameters, then signs with it (read again after its creation)."""
+    shared = tmp_path / "shared"
+    reads = counting_gets(monkeypatch)
+    result = ops.ensure_links(runtime.Runtime(Module()), links_params(shared, peer_ca={"site_name": "east", "key_type": "rsa"}))
+    assert [(r["object"], r["action"]) for r in result["results"]] == [("east/skupper-site-ca", "created"), ("west -> east", "created")]
+    store = runtime.Runtime(Module()).store({"target": "directory", "directory": str(shared)})
+    ca = store.get(layout.secret_ref("east", "skupper-site-ca"))
+    link = store.get(layout.secret_ref("west", "link-east"))
+    issuer = pki.Issuer.load(layout.decode_data(ca)["tls.crt"], layout.decode_data(ca)["tls.key"])
+    leaf = pki.load_certificates(layout.decode_data(link)["tls.crt"])[0]
+    assert pki.signed_by(leaf, issuer.cert) and pki.facts(issuer.cert)["common_name"] == "east site CA"
+    assert reads.count(("Secret", "east", "skupper-site-ca")) >= 2

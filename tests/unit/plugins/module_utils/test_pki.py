@@ -693,3 +693,48 @@ def test_a_key_read_only_to_compare_skips_the_rsa_check_but_a_signing_key_does_n
     checked = pki.load_private_key(pem)
     assert calls == [True, False] and checked.private_numbers() == rsa_ca.key.private_numbers()
     assert pki.load_private_key(pem, check=False) is checked and len(calls) == 2
+
+
+def _corrupt_rsa_pem(key):
+    """The PEM of ``key`` with a wrong CRT exponent: same public key, fails cryptography's RSA check."""
+    numbers = key.private_numbers()
+    bad = rsa.RSAPrivateNumbers(numbers.p, numbers.q, numbers.d, numbers.dmp1 + 2, numbers.dmq1, numbers.iqmp, numbers.public_numbers)
+    return bad.private_key(unsafe_skip_rsa_key_validation=True).private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption())
+
+
+def test_a_ca_read_to_compare_defers_its_rsa_check_until_it_signs(monkeypatch, rsa_ca):
+    """Issuer.load(check_key=False) (a CA read from its Secret) checks everything but the RSA key consistency; the
+    first signature checks the key, once; a CA that never signs never pays for the check."""
+    real = serialization.load_pem_private_key
+    calls = []
+
+    def counting(data, password=None, **kw):
+        calls.append(kw.get("unsafe_skip_rsa_key_validation", False))
+        return real(data, password=password, **kw)
+
+    monkeypatch.setattr(serialization, "load_pem_private_key", counting)
+    pki._LOADED_KEYS.clear()  # pylint: disable=protected-access
+    pem = rsa_ca.key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL,
+                                   serialization.NoEncryption())   # not key_to_pem: it remembers the key as checked
+    issuer = pki.Issuer.load(pki.certs_to_pem([rsa_ca.cert]), pem, check_key=False)
+    assert calls == [True]
+    assert "unchecked_key_pem" not in repr(issuer) and "PRIVATE" not in repr(issuer)
+    leaf = pki.issue(pki.CertSpec("leaf", key=pki.KeySpec("ecdsa", 256)), issuer=issuer)[0]
+    assert calls == [True, False] and pki.signed_by(leaf, rsa_ca.cert)
+    pki.issue(pki.CertSpec("leaf 2", key=pki.KeySpec("ecdsa", 256)), issuer=issuer)
+    assert calls == [True, False]
+
+
+def test_a_corrupt_ca_key_is_refused_when_it_would_sign(rsa_ca):
+    """A CA key whose public half matches its certificate but whose private numbers are inconsistent loads for
+    comparison, and is refused, naming the CA, before it signs anything."""
+    pki._LOADED_KEYS.clear()  # pylint: disable=protected-access
+    pem = _corrupt_rsa_pem(rsa_ca.key)
+    cert_pem = pki.certs_to_pem([rsa_ca.cert])
+    with pytest.raises(pki.PkiError):
+        pki.Issuer.load(cert_pem, pem, field="ca_secret ns/site-ca")
+    issuer = pki.Issuer.load(cert_pem, pem, field="ca_secret ns/site-ca", check_key=False)
+    with pytest.raises(pki.PkiError) as err:
+        pki.issue(pki.CertSpec("leaf", key=pki.KeySpec("ecdsa", 256)), issuer=issuer)
+    assert "ca_secret ns/site-ca" in str(err.value) and "PRIVATE" not in str(err.value)
