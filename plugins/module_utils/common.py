@@ -135,6 +135,10 @@ class Leaf(engine.Material):
     def issue(self):
         return issue_pems(self.spec, self.ca)
 
+    def planned(self):
+        self.ca.signing_key()   # check mode: a CA key that would be refused at signing is refused here too
+        return super(Leaf, self).planned()
+
     def bundle(self, cert_pem, data):
         return self.trust
 

@@ -200,12 +200,23 @@ def _parse_private_key(data, field, check=True):
     except UnsupportedAlgorithm as exc:
         raise PkiError(field, "unsupported private key algorithm: %s" % exc)
     except ValueError as exc:
+        if check and _parses_unchecked(data):
+            raise PkiError(field, "the RSA private key is corrupt: it fails cryptography's RSA consistency check (p, q, CRT values); "
+                                  "it cannot sign") from None
         raise PkiError(field, "not a valid PEM private key (%s)" % _first_line(exc))
     if not isinstance(key, (rsa.RSAPrivateKey, ec.EllipticCurvePrivateKey)):
         raise PkiError(field, "unsupported private key type %s; expected RSA or ECDSA" % type(key).__name__)
     if isinstance(key, ec.EllipticCurvePrivateKey) and key.curve.name not in _CURVE_SIZES:
         raise PkiError(field, "unsupported elliptic curve %s; expected P-256, P-384 or P-521" % key.curve.name)
     return key
+
+
+def _parses_unchecked(data):
+    try:
+        serialization.load_pem_private_key(data, password=None, unsafe_skip_rsa_key_validation=True)
+    except (TypeError, ValueError, UnsupportedAlgorithm):
+        return False
+    return True
 
 
 def _first_line(exc):

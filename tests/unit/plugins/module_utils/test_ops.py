@@ -160,3 +160,34 @@ def test_a_missing_peer_ca_is_created_on_the_sites_own_cluster_then_signs(tmp_pa
     leaf = pki.load_certificates(layout.decode_data(link)["tls.crt"])[0]
     assert pki.signed_by(leaf, issuer.cert) and pki.facts(issuer.cert)["common_name"] == "east site CA"
     assert reads.count(("Secret", "east", "skupper-site-ca")) >= 2
+
+
+def test_a_corrupt_ca_key_signs_nothing_but_a_rerun_that_signs_nothing_passes(tmp_path):
+    """The site CA's key matches its certificate but fails cryptography's RSA check: a run that only compares
+    (the server certificate is current) is unchanged; one that must issue (the server certificate was deleted)
+    fails naming the CA Secret, in check mode too, and writes nothing."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    params = site_params(tmp_path, server_hosts=["east.example.com"])
+    ops.ensure_site(runtime.Runtime(Module()), params)
+    store = runtime.Runtime(Module()).store({"target": "directory", "directory": str(tmp_path / "east")})
+    ca = store.get(layout.secret_ref("east", "skupper-site-ca"))
+    data = layout.decode_data(ca)
+    numbers = pki.load_private_key(data["tls.key"]).private_numbers()
+    bad = rsa.RSAPrivateNumbers(numbers.p, numbers.q, numbers.d, numbers.dmp1 + 2, numbers.dmq1, numbers.iqmp, numbers.public_numbers)
+    data["tls.key"] = bad.private_key(unsafe_skip_rsa_key_validation=True).private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption())
+    ca["data"] = layout.encode_data(data)
+    store.replace(ca)
+    pki._LOADED_KEYS.clear()  # pylint: disable=protected-access
+
+    again = ops.ensure_site(runtime.Runtime(Module()), params)
+    assert not again["changed"] and again["actions"] == {"unchanged": 2}
+    store.delete(layout.secret_ref("east", layout.SITE_SERVER))
+    for check_mode in (True, False):
+        with pytest.raises(pki.PkiError) as err:
+            ops.ensure_site(runtime.Runtime(Module(check_mode=check_mode)), params)
+        assert "east/skupper-site-ca" in str(err.value) and "RSA private key is corrupt" in str(err.value)
+        assert "PRIVATE KEY" not in str(err.value)
+        assert store.get(layout.secret_ref("east", layout.SITE_SERVER)) is None
