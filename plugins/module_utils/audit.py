@@ -200,9 +200,13 @@ def _parse_secret(obj):
             out["bundle"] = certs
     if out["cert"] is not None and data.get(layout.TLS_KEY):
         try:
-            out["key"] = pki.key_matches(out["cert"], pki.load_private_key(data[layout.TLS_KEY], field="tls.key"))
-        except pki.PkiError:
+            key = pki.load_private_key(data[layout.TLS_KEY], field="tls.key", check=False)
+            out["key"] = pki.key_matches(out["cert"], key)
+            if out["key"]:
+                pki.load_private_key(data[layout.TLS_KEY], field="tls.key")   # the RSA check a signature runs first
+        except pki.PkiError as exc:
             out["key"] = False
+            out["key_error"] = str(exc)
     out["has_key"] = bool(data.get(layout.TLS_KEY))
     out["has_next_key"] = bool(data.get(layout.NEXT_KEY))
     out["connect_json"] = data.get("connect.json")
@@ -375,6 +379,8 @@ def _inspect_secret(ctx, site, role, name, extra, obj):
         record["certificate"] = facts
         if not parsed["has_key"]:
             ctx.add("critical", "key_pair", site, "Secret", name, "has tls.crt but no tls.key", link=link)
+        elif parsed.get("key_error"):
+            ctx.add("critical", "key_pair", site, "Secret", name, parsed["key_error"], link=link)
         elif parsed["key"] is False:
             ctx.add("critical", "key_pair", site, "Secret", name, "tls.key is not the private key of tls.crt %s" % pki.describe(cert), link=link)
         _expiry(ctx, site, name, cert, "CA" if is_ca_role else "certificate", "ca_expiry" if is_ca_role else "expiry")

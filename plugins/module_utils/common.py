@@ -205,7 +205,7 @@ def load_issuer(params, cert_field, key_field, chain_field):
 def issue_pems(spec, issuer=None):
     """A new key and certificate as ``(cert_pem, key_pem)``."""
     cert, key = pki.issue(spec, issuer=issuer)
-    return pki.certs_to_pem([cert]), pki.key_to_pem(key)
+    return pki.certs_to_pem([cert]), pki.key_to_pem(key, generated=True)
 
 
 CaMissing = engine.CaMissing

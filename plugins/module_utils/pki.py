@@ -122,15 +122,20 @@ def generate_key(spec):
     return ec.generate_private_key(curve)
 
 
-def key_to_pem(key):
-    """Unencrypted PEM: RSA as PKCS#1 ``RSA PRIVATE KEY`` (what Skupper parses), EC as PKCS#8."""
+def key_to_pem(key, generated=False):
+    """Unencrypted PEM: RSA as PKCS#1 ``RSA PRIVATE KEY`` (what Skupper parses), EC as PKCS#8.
+
+    ``generated=True``: a key this process made, remembered as checked, so that reading it back in the same task (a
+    new CA that then signs) does not parse it again. Never for a key read from elsewhere: one parsed without the RSA
+    check must not become "checked" by being serialized."""
     _require_cryptography()
     if isinstance(key, rsa.RSAPrivateKey):
         fmt = serialization.PrivateFormat.TraditionalOpenSSL
     else:
         fmt = serialization.PrivateFormat.PKCS8
     pem = key.private_bytes(serialization.Encoding.PEM, fmt, serialization.NoEncryption())
-    _remember_key(pem, key, True)  # a key we made; read back in the same task (a new CA then signs): no second parse
+    if generated:
+        _remember_key(pem, key, True)
     return pem
 
 
@@ -167,8 +172,9 @@ def load_private_key(pem, field="private_key", cert_field=None, check=True):
     ``check=False`` skips cryptography's RSA consistency check (the primality of p and q, 20-50 ms per RSA-2048 key,
     the largest cost of a re-run): only for a key read back to compare its public key with its certificate
     (policy ``key_mismatch``) and for a CA's key until it signs (``Issuer.signing_key`` checks it then), never for
-    a key that signs. A key whose public numbers match its certificate but whose private numbers are corrupt fails
-    every handshake, which ``skupper.tls.verify`` shows.
+    a key that signs. A key whose public numbers match its certificate but whose private numbers are inconsistent
+    is thus never used to sign; ``skupper.tls.audit`` reports it (a handshake may still succeed with it: OpenSSL
+    falls back from a faulty CRT result).
     """
     _require_cryptography()
     data = _to_bytes(pem, field, "private key")

@@ -48,27 +48,46 @@ def _rank(name):
 
 
 def _files():
-    return sorted(p for p in PLUGINS.glob("*/*.py") if p.name != "__init__.py" and p.parent.name != "doc_fragments")
+    return sorted(p for p in PLUGINS.rglob("*.py") if p.name != "__init__.py" and "doc_fragments" not in p.parts)
 
 
 def _name(path):
-    return "%s/%s" % (path.parent.name, path.stem)
+    return "/".join(path.relative_to(PLUGINS).with_suffix("").parts)
+
+
+OURS = "ansible_collections.skupper.tls.plugins"
+
+
+def _ours(dotted):
+    """``module_utils.ops`` -> ``module_utils/ops``; a bare package (``module_utils``) is refused: import files."""
+    tail = dotted[len(OURS):].lstrip(".")
+    assert "." in tail, "import of the package %r: import its files by name" % dotted
+    return tail.replace(".", "/")
 
 
 def _imports(path):
-    """(collection files imported as ``dir/stem``, top-level names of other imports)."""
+    """(collection files imported as ``dir/stem``, top-level names of other imports). Relative imports fail: the
+    collection imports by absolute name, so that this test sees every dependency."""
     ours, others = set(), set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("ansible_collections.skupper.tls.plugins"):
-            tail = node.module.split("ansible_collections.skupper.tls.plugins.", 1)[1]
-            if "." in tail:
-                ours.add(tail.replace(".", "/"))
+        if isinstance(node, ast.ImportFrom):
+            assert node.level == 0, "%s: relative import at line %d" % (path, node.lineno)
+            if node.module == OURS:
+                raise AssertionError("%s: line %d imports whole plugin packages; import their files by name" % (path, node.lineno))
+            if node.module.startswith(OURS + "."):
+                tail = node.module[len(OURS) + 1:]
+                if "." in tail:
+                    ours.add(_ours(node.module))
+                else:
+                    ours.update(_ours("%s.%s" % (node.module, alias.name)) for alias in node.names)
             else:
-                ours.update("%s/%s" % (tail, alias.name) for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            others.add(node.module.split(".")[0])
+                others.add(node.module.split(".")[0])
         elif isinstance(node, ast.Import):
-            others.update(alias.name.split(".")[0] for alias in node.names)
+            for alias in node.names:
+                if alias.name.startswith(OURS + "."):
+                    ours.add(_ours(alias.name))
+                else:
+                    others.add(alias.name.split(".")[0])
     return ours, others
 
 

@@ -218,6 +218,20 @@ def key_mismatch(m):
     obj["data"]["tls.key"] = base64.b64encode(pki.key_to_pem(pki.generate_key(KEY))).decode()
 
 
+def corrupt_ca_key(m):
+    """An RSA site CA whose key matches its certificate but fails cryptography's RSA check (a wrong CRT exponent)."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    cert, key = pki.issue(pki.CertSpec("north site CA", is_ca=True, key=pki.KeySpec("rsa", 2048)))
+    n = key.private_numbers()
+    bad = rsa.RSAPrivateNumbers(n.p, n.q, n.d, n.dmp1 + 2, n.dmq1, n.iqmp, n.public_numbers).private_key(unsafe_skip_rsa_key_validation=True)
+    obj = m.get("north", "skupper-site-ca")
+    obj["data"]["tls.crt"] = base64.b64encode(pem(cert)).decode()
+    obj["data"]["tls.key"] = base64.b64encode(bad.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL,
+                                                                serialization.NoEncryption())).decode()
+
+
 def wrong_issuer(m):
     other = issue("someone else", is_ca=True)
     m.put("north", leaf_secret("north", "skupper-tls-backend", issue("backend", ["backend"], issuer=other), other))
@@ -256,6 +270,7 @@ CASES = [
     ("missing Secret", missing_secret, "present", "critical", "north", "skupper-local-server", ["missing"]),
     ("missing Link", missing_link, "present", "critical", "west", "link-north", ["missing", "no connector to north"]),
     ("key mismatch", key_mismatch, "key_pair", "critical", "west", "skupper-local-server", ["tls.key is not the private key"]),
+    ("corrupt CA key", corrupt_ca_key, "key_pair", "critical", "north", "skupper-site-ca", ["RSA private key is corrupt", "cannot sign"]),
     ("wrong issuer", wrong_issuer, "issuer", "critical", "north", "skupper-tls-backend", ["not signed by skupper-service-ca"]),
     ("stale trust bundle", stale_trust_bundle, "trust_bundle", "warning", "east", "skupper-local-server", ["does not hold the current signer"]),
     ("skupper 2.2 not ready", extra_host_not_ready, "skupper", "warning", "north", "skupper-site-server",

@@ -191,3 +191,20 @@ def test_a_corrupt_ca_key_signs_nothing_but_a_rerun_that_signs_nothing_passes(tm
         assert "east/skupper-site-ca" in str(err.value) and "RSA private key is corrupt" in str(err.value)
         assert "PRIVATE KEY" not in str(err.value)
         assert store.get(layout.secret_ref("east", layout.SITE_SERVER)) is None
+
+
+def test_a_peer_with_its_own_connection_has_its_ca_looked_for_and_created_there(tmp_path, monkeypatch):
+    """peer_ca with a remote that sets its own connection (another directory here, another cluster in a fleet): the
+    peer CA is created there, not in the site's store, and on a re-run read once per link, from there."""
+    peer_dir, site_dir = tmp_path / "east", tmp_path / "west"
+    remote = {"namespace": "east", "site_name": "east", "target": "directory", "directory": str(peer_dir)}
+    reads = counting_gets(monkeypatch)
+    result = ops.ensure_links(runtime.Runtime(Module()), links_params(site_dir, remote=remote))
+    assert [(r["object"], r["action"]) for r in result["results"]] == [("east/skupper-site-ca", "created"), ("west -> east", "created")]
+    peer = runtime.Runtime(Module()).store({"target": "directory", "directory": str(peer_dir)})
+    site = runtime.Runtime(Module()).store({"target": "directory", "directory": str(site_dir)})
+    assert peer.get(layout.secret_ref("east", "skupper-site-ca")) is not None
+    assert site.get(layout.secret_ref("east", "skupper-site-ca")) is None
+    del reads[:]
+    again = ops.ensure_links(runtime.Runtime(Module()), links_params(site_dir, remote=remote))
+    assert not again["changed"] and reads.count(("Secret", "east", "skupper-site-ca")) == 1

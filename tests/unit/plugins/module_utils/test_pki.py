@@ -672,7 +672,7 @@ def test_load_private_key_parses_each_pem_once(monkeypatch):
             pki.load_private_key(broken, field="tls.key")
     assert len(calls) == 3
     fresh = ec.generate_private_key(ec.SECP256R1())
-    assert pki.load_private_key(pki.key_to_pem(fresh)) is fresh and len(calls) == 3
+    assert pki.load_private_key(pki.key_to_pem(fresh, generated=True)) is fresh and len(calls) == 3
 
 
 def test_a_key_read_only_to_compare_skips_the_rsa_check_but_a_signing_key_does_not(monkeypatch, rsa_ca):
@@ -717,7 +717,7 @@ def test_a_ca_read_to_compare_defers_its_rsa_check_until_it_signs(monkeypatch, r
     monkeypatch.setattr(serialization, "load_pem_private_key", counting)
     pki._LOADED_KEYS.clear()  # pylint: disable=protected-access
     pem = rsa_ca.key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL,
-                                   serialization.NoEncryption())   # not key_to_pem: it remembers the key as checked
+                                   serialization.NoEncryption())
     issuer = pki.Issuer.load(pki.certs_to_pem([rsa_ca.cert]), pem, check_key=False)
     assert calls == [True]
     assert "unchecked_key_pem" not in repr(issuer) and "PRIVATE" not in repr(issuer)
@@ -739,3 +739,15 @@ def test_a_corrupt_ca_key_is_refused_when_it_would_sign(rsa_ca):
     with pytest.raises(pki.PkiError) as err:
         pki.issue(pki.CertSpec("leaf", key=pki.KeySpec("ecdsa", 256)), issuer=issuer)
     assert "ca_secret ns/site-ca" in str(err.value) and "corrupt" in str(err.value) and "PRIVATE" not in str(err.value)
+
+
+def test_serializing_an_unchecked_key_does_not_make_it_checked(rsa_ca):
+    """policy compares a stored key by serializing it (key_to_pem); that must not mark the PEM as checked, or a
+    corrupt CA key read back unchecked would then sign."""
+    pki._LOADED_KEYS.clear()  # pylint: disable=protected-access
+    pem = _corrupt_rsa_pem(rsa_ca.key)
+    unchecked = pki.load_private_key(pem, check=False)
+    assert pki.key_to_pem(unchecked) == pem
+    issuer = pki.Issuer.load(pki.certs_to_pem([rsa_ca.cert]), pem, check_key=False)
+    with pytest.raises(pki.PkiError, match="corrupt"):
+        pki.issue(pki.CertSpec("leaf", key=pki.KeySpec("ecdsa", 256)), issuer=issuer)
