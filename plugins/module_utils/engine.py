@@ -203,9 +203,20 @@ class Write:
 
 
 def read_modify_write(store, ref, decide, label):
-    """Read ``ref``, ``decide(existing) -> Write``, write; on Conflict (or a replace whose object vanished) read and decide again."""
+    """Read ``ref``, ``decide(existing) -> Write``, write; on Conflict (or a replace whose object vanished) read and decide again.
+
+    A write retried after an attempt that got no answer can conflict with that attempt itself, applied by the server:
+    when the object read again holds exactly what was written (for a certificate, a key and serial made in this run),
+    the write is reported as done, not the object as found unchanged."""
+    attempted = None
     for _attempt in range(CONFLICT_RETRIES):
         existing = store.get(ref)
+        if attempted is not None and _holds(existing, attempted.obj):
+            result = attempted.done(existing)
+            result["reasons"] = list(result.get("reasons") or []) + [
+                "retried: the answer to the first %s of %s was lost; the server had applied it" % (attempted.op, label)]
+            return result
+        attempted = None
         write = decide(existing)
         try:
             if write.op is None:
@@ -220,8 +231,10 @@ def read_modify_write(store, ref, decide, label):
                 except NotFound:
                     pass   # somebody else deleted it: done
                 written = None
-        except Conflict:
-            continue   # somebody wrote in between (or a retried create already landed): read again and decide again
+        except Conflict as exc:
+            if exc.ambiguous and write.op in ("create", "replace"):
+                attempted = write   # perhaps our own unanswered attempt: see what was stored
+            continue   # somebody wrote in between (or a retried write already landed): read again and decide again
         except NotFound:
             if write.op != "replace":
                 raise
@@ -229,6 +242,17 @@ def read_modify_write(store, ref, decide, label):
         return write.done(written)
     raise EngineError("%s on %s kept changing under us: gave up after %d conflicting writes; re-run the task"
                       % (label, store.description, CONFLICT_RETRIES), action="failed", reasons=["conflict"])
+
+
+def _holds(stored, obj):
+    """Whether ``stored`` holds what ``obj`` (a write) asked for: type, data, spec, labels and annotations."""
+    if not stored or not obj:
+        return False
+    for field in ("type", "data", "spec"):
+        if field in obj and stored.get(field) != obj.get(field):
+            return False
+    meta, asked = stored.get("metadata") or {}, obj.get("metadata") or {}
+    return all((meta.get(field) or {}) == (asked.get(field) or {}) for field in ("labels", "annotations"))
 
 
 def _version(obj):

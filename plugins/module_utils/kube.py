@@ -391,6 +391,7 @@ class KubeStore(Store):
         elif status == 409:
             hint = " (an earlier attempt that got no answer may have done it)" if ambiguous else ""
             error = Conflict("%s: %s%s" % (doing, message, hint))
+            error.ambiguous = ambiguous
         elif status in (400, 422):
             error = Invalid(message)
         else:

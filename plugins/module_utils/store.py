@@ -61,10 +61,14 @@ class NotFound(StoreError):
 
 
 class Conflict(StoreError):
-    """A stale resourceVersion on replace (409 Conflict) or a create that found the name taken (409 AlreadyExists)."""
+    """A stale resourceVersion on replace (409 Conflict) or a create that found the name taken (409 AlreadyExists).
+
+    ``ambiguous``: an earlier attempt of the same request got no answer (a retried write), so the conflict may be
+    with that attempt itself, applied by the server."""
 
     status = 409
     reason = "Conflict"
+    ambiguous = False
 
 
 class Forbidden(StoreError):

@@ -25,7 +25,7 @@ ADMIN = ("admin", ("system:masters", "system:authenticated"))
 LIMITED = ("system:serviceaccount:rbac-test:limited", ("system:serviceaccounts", "system:serviceaccounts:rbac-test", "system:authenticated"))
 # RBAC for identities outside system:masters: (verb, API group, resource, namespace)
 RULES = {LIMITED[0]: {("get", "", "secrets", "rbac-test")}}
-FAULTS = (500, 503, 429, 409, "hang", "drop")
+FAULTS = (500, 503, 429, 409, "hang", "drop", "lost")  # lost: the request is served, its answer never sent
 VERSION = {"major": "1", "minor": "25", "gitVersion": "v1.25.16", "gitCommit": "c5f43560a4f98f2af3743a59299fb79f07924373",
            "gitTreeState": "clean", "buildDate": "2023-11-15T22:28:05Z", "goVersion": "go1.20.10", "compiler": "gc",
            "platform": "linux/amd64"}
@@ -172,6 +172,7 @@ class KubeAPIServer:
         """The next `count` requests matching method (None for any) and path_regex (re.search) get `fault`.
 
         kw: `retry_after` (429, seconds, default 1), `seconds` (hang, default 30), `message` (status faults).
+        "lost" serves the request (a write is applied) and closes the connection without the answer.
         """
         fault = int(fault) if str(fault).isdigit() else fault
         if fault not in FAULTS:
@@ -207,7 +208,7 @@ class KubeAPIServer:
             return
 
         def serve():
-            if fault:
+            if fault and fault["fault"] != "lost":
                 raise self._fault_error(fault, path)
             if user is None:
                 raise unauthorized()
@@ -215,6 +216,9 @@ class KubeAPIServer:
 
         status, body, headers = self._answer(serve)
         entry["status"] = status
+        if fault and fault["fault"] == "lost":   # applied, but the client never hears of it
+            handler.drop()
+            return
         handler.respond(status, body, headers)
 
     @staticmethod

@@ -226,6 +226,15 @@ def test_drop_gives_a_connection_error(kube_cluster):
         api.list_namespaced_secret("default")
 
 
+def test_lost_applies_the_write_and_drops_the_answer(kube_cluster):
+    api = core(kube_cluster)
+    kube_cluster.inject("POST", "/secrets$", "lost")
+    with pytest.raises(urllib3.exceptions.ProtocolError):
+        api.create_namespaced_secret("default", secret_body("s"))
+    assert kube_cluster.get("Secret", "default", "s") is not None, "the server applied the write"
+    assert kube_cluster.requests()[-1]["fault"] == "lost" and kube_cluster.writes() == 1
+
+
 def test_two_clusters_are_independent(kube_cluster_factory):
     c1, c2 = kube_cluster_factory("c1"), kube_cluster_factory("c2")
     assert c1.url != c2.url and c1.token != c2.token and c2.context == "c2"

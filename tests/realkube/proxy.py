@@ -4,7 +4,8 @@ Clients speak TLS to the proxy (its own CA, made now) and send their own credent
 impersonation headers), which the proxy forwards to the API server unchanged; answers come back byte for byte.
 `inject(method, path_regex, fault, count)` makes the next `count` matching requests fail instead of reaching
 the server: 500, 503, 429 (kw retry_after), 409, "hang" (kw seconds, then the connection is closed) or "drop"
-(closed without an answer), the same faults and the same signature as the test API server (tests/kubeapi).
+(closed without an answer), the same faults and the same signature as the test API server (tests/kubeapi); "lost"
+forwards the request (the real server applies it) and closes the connection instead of passing the answer on.
 """
 
 import http.client
@@ -111,7 +112,7 @@ class FaultProxy:
             self._stopping.wait(fault.get("seconds", 30) if fault["fault"] == "hang" else 0)
             handler.drop()
             return
-        if fault:
+        if fault and fault["fault"] != "lost":
             err = self._fault_error(fault)
             handler.respond(err.code, err.status(), err.headers)
             return
@@ -120,6 +121,9 @@ class FaultProxy:
             status, reason, out_headers, data = self._forward(method, handler.path, body if body or method in ("POST", "PUT", "PATCH") else None,
                                                               headers)
         except (OSError, http.client.HTTPException):
+            handler.drop()
+            return
+        if fault:   # "lost": the server applied it; the client never hears
             handler.drop()
             return
         handler.send_response(status, reason)

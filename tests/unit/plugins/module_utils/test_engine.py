@@ -417,6 +417,44 @@ def test_conflict_rereads_and_decides_again(ca):
     assert result["action"] == "unchanged" and racing.writes == 0
 
 
+def _ambiguous(message):
+    exc = Conflict(message + " (an earlier attempt that got no answer may have done it)")
+    exc.ambiguous = True
+    return exc
+
+
+def test_a_retried_create_that_conflicts_with_its_own_lost_attempt_is_created(ca):
+    """The first attempt landed, its answer was lost, the retry got 409: the stored Secret is exactly what this run
+    wrote (its own new key and serial), so the result is "created" with that certificate, not "unchanged"."""
+    class LostAnswer(MemoryStore):
+        def create(self, obj):
+            self.put(obj)
+            raise _ambiguous("already exists")
+
+    store = LostAnswer()
+    result = engine.ensure(store, request(), leaf(ca))
+    assert result["changed"] and result["action"] == "created"
+    assert result["reasons"][-1] == "retried: the answer to the first create of Secret %s was lost; the server had applied it" % request().label
+    stored = stored_data(store)
+    assert result["certificate"]["fingerprint_sha256"] == engine.cert_facts(stored["tls.crt"])["fingerprint_sha256"]
+
+
+def test_an_ambiguous_conflict_with_somebody_elses_write_decides_again(ca):
+    """The retry conflicted, but what is stored is not what this run wrote (a concurrent run's Secret): read and
+    decide again as for any conflict; the other run's valid Secret is kept and reported unchanged."""
+    theirs = secret(leaf_data(ca), OURS)
+
+    class Raced(MemoryStore):
+        def create(self, obj):
+            self.put(theirs)
+            raise _ambiguous("already exists")
+
+    store = Raced()
+    result = engine.ensure(store, request(), leaf(ca))
+    assert not result["changed"] and result["action"] == "unchanged" and store.writes == 0
+    assert stored_data(store)["tls.crt"] == layout.decode_data(theirs)["tls.crt"]
+
+
 # --------------------------------------------------------------------------------------------------------------------
 # deleting (Secrets and Links go through the same loop)
 
