@@ -206,16 +206,15 @@ def read_modify_write(store, ref, decide, label):
     """Read ``ref``, ``decide(existing) -> Write``, write; on Conflict (or a replace whose object vanished) read and decide again.
 
     A write retried after an attempt that got no answer can conflict with that attempt itself, applied by the server:
-    when the object read again holds exactly what was written (for a certificate, a key and serial made in this run),
-    the write is reported as done, not the object as found unchanged."""
+    when the object read again holds exactly what was written, the write is reported as done (with a ``retried:``
+    reason), not the object as found unchanged. For a certificate issued in this run (a new key and serial) that
+    proves the write was ours; for content any run would write the same way (a Link, a metadata or trust update), a
+    concurrent run may have written it instead: the stored object is what this run asked for either way."""
     attempted = None
     for _attempt in range(CONFLICT_RETRIES):
         existing = store.get(ref)
         if attempted is not None and _holds(existing, attempted.obj):
-            result = attempted.done(existing)
-            result["reasons"] = list(result.get("reasons") or []) + [
-                "retried: the answer to the first %s of %s was lost; the server had applied it" % (attempted.op, label)]
-            return result
+            return _retried(attempted, existing, label)
         attempted = None
         write = decide(existing)
         try:
@@ -240,17 +239,30 @@ def read_modify_write(store, ref, decide, label):
                 raise
             continue   # deleted between read and replace: read again (it is created then)
         return write.done(written)
+    if attempted is not None:   # the last pass's retry conflicted: its own earlier attempt may have landed
+        existing = store.get(ref)
+        if _holds(existing, attempted.obj):
+            return _retried(attempted, existing, label)
     raise EngineError("%s on %s kept changing under us: gave up after %d conflicting writes; re-run the task"
                       % (label, store.description, CONFLICT_RETRIES), action="failed", reasons=["conflict"])
+
+
+def _retried(attempted, stored, label):
+    result = attempted.done(stored)
+    result["reasons"] = list(result.get("reasons") or []) + [
+        "retried: an earlier attempt of this %s of %s got no answer; the stored object is exactly what it asked for" % (attempted.op, label)]
+    return result
 
 
 def _holds(stored, obj):
     """Whether ``stored`` holds what ``obj`` (a write) asked for: type, data, spec, labels and annotations."""
     if not stored or not obj:
         return False
-    for field in ("type", "data", "spec"):
+    for field in ("type", "spec"):
         if field in obj and stored.get(field) != obj.get(field):
             return False
+    if "data" in obj and (stored.get("data") or {}) != (obj.get("data") or {}):   # the server leaves out an empty map
+        return False
     meta, asked = stored.get("metadata") or {}, obj.get("metadata") or {}
     return all((meta.get(field) or {}) == (asked.get(field) or {}) for field in ("labels", "annotations"))
 

@@ -42,7 +42,7 @@ def test_a_lost_answer_to_a_create_or_replace_is_reported_as_the_write_it_was(re
     created = ops.ensure_ca(runtime.Runtime(Module(), env={}), ca_params(proxy, ns))
     assert proxy.faulted and proxy.faulted[0][2] == "lost"
     assert created["changed"] and created["action"] == "created", created
-    assert any(r.startswith("retried: the answer to the first create") for r in created["reasons"]), created["reasons"]
+    assert any(r.startswith("retried: an earlier attempt of this create") for r in created["reasons"]), created["reasons"]
     assert created["certificate"]["fingerprint_sha256"] == stored_fingerprint(cluster, ns, "skupper-site-ca")
     creates = [e for e in cluster.events(mark, verb="create", namespace=ns) if e["objectRef"].get("resource") == "secrets"]
     assert [e["responseStatus"]["code"] for e in creates] == [201, 409], "the first create applied, the retry conflicted with it"
@@ -50,7 +50,7 @@ def test_a_lost_answer_to_a_create_or_replace_is_reported_as_the_write_it_was(re
     proxy.inject("PUT", r"/secrets/skupper-site-ca$", "lost", count=1)
     reissued = ops.ensure_ca(runtime.Runtime(Module(), env={}), ca_params(proxy, ns, force=True))
     assert reissued["changed"] and reissued["action"] == "reissued", reissued
-    assert any(r.startswith("retried: the answer to the first replace") for r in reissued["reasons"]), reissued["reasons"]
+    assert any(r.startswith("retried: an earlier attempt of this replace") for r in reissued["reasons"]), reissued["reasons"]
     assert reissued["certificate"]["fingerprint_sha256"] == stored_fingerprint(cluster, ns, "skupper-site-ca")
     assert reissued["certificate"]["fingerprint_sha256"] != created["certificate"]["fingerprint_sha256"]
 

@@ -434,9 +434,27 @@ def test_a_retried_create_that_conflicts_with_its_own_lost_attempt_is_created(ca
     store = LostAnswer()
     result = engine.ensure(store, request(), leaf(ca))
     assert result["changed"] and result["action"] == "created"
-    assert result["reasons"][-1] == "retried: the answer to the first create of Secret %s was lost; the server had applied it" % request().label
+    assert result["reasons"][-1] == ("retried: an earlier attempt of this create of Secret %s got no answer; the stored object is exactly "
+                                     "what it asked for" % request().label)
     stored = stored_data(store)
     assert result["certificate"]["fingerprint_sha256"] == engine.cert_facts(stored["tls.crt"])["fingerprint_sha256"]
+
+
+def test_a_lost_attempt_on_the_last_pass_is_still_recognised(ca):
+    """Two ordinary conflicts use up all but the last pass; the last write's answer is lost and its retry conflicts
+    with it: the loop does not give up ("kept changing") on a Secret that holds what it wrote."""
+    class LateLoss(MemoryStore):
+        def create(self, obj):
+            if self.conflicts:
+                self.conflicts -= 1
+                raise Conflict("already exists")   # somebody else's create, gone again before the next read
+            self.put(obj)
+            raise _ambiguous("already exists")
+
+    store = LateLoss()
+    store.conflicts = engine.CONFLICT_RETRIES - 1
+    result = engine.ensure(store, request(), leaf(ca))
+    assert result["changed"] and result["action"] == "created" and result["reasons"][-1].startswith("retried:")
 
 
 def test_an_ambiguous_conflict_with_somebody_elses_write_decides_again(ca):
