@@ -83,7 +83,7 @@ seealso:
   - module: skupper.tls.skupper_verify
   - module: skupper.tls.skupper_trust_info
 requirements:
-  - cryptography >= 41.0
+  - cryptography >= 42.0
   - kubernetes >= 24.2.0 (for sites on clusters)
 notes:
   - The static link checks cannot see the network - DNS, load balancers, what the routers have loaded. Run the live handshakes
