@@ -675,17 +675,22 @@ def test_load_private_key_parses_each_pem_once(monkeypatch):
     assert pki.load_private_key(pki.key_to_pem(fresh, generated=True)) is fresh and len(calls) == 3
 
 
-def test_a_key_read_only_to_compare_skips_the_rsa_check_but_a_signing_key_does_not(monkeypatch, rsa_ca):
-    """check=False (policy's key_mismatch) skips cryptography's RSA consistency check; a later checked load (an
-    issuer) parses again with the check, and a checked key serves unchecked readers."""
-    real = serialization.load_pem_private_key
-    calls = []
+@pytest.fixture
+def calls(monkeypatch):
+    """One entry per PEM private-key parse: its ``unsafe_skip_rsa_key_validation`` (True: the RSA check was skipped)."""
+    real, parses = serialization.load_pem_private_key, []
 
     def counting(data, password=None, **kw):
-        calls.append(kw.get("unsafe_skip_rsa_key_validation", False))
+        parses.append(kw.get("unsafe_skip_rsa_key_validation", False))
         return real(data, password=password, **kw)
 
     monkeypatch.setattr(serialization, "load_pem_private_key", counting)
+    return parses
+
+
+def test_a_key_read_only_to_compare_skips_the_rsa_check_but_a_signing_key_does_not(calls, rsa_ca):
+    """check=False (policy's key_mismatch) skips cryptography's RSA consistency check; a later checked load (an
+    issuer) parses again with the check, and a checked key serves unchecked readers."""
     pem = rsa_ca.key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL,
                                    serialization.NoEncryption())
     pki._LOADED_KEYS.clear()  # pylint: disable=protected-access
@@ -704,17 +709,9 @@ def _corrupt_rsa_pem(key):
         serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption())
 
 
-def test_a_ca_read_to_compare_defers_its_rsa_check_until_it_signs(monkeypatch, rsa_ca):
+def test_a_ca_read_to_compare_defers_its_rsa_check_until_it_signs(calls, rsa_ca):
     """Issuer.load(check_key=False) (a CA read from its Secret) checks everything but the RSA key consistency; the
     first signature checks the key, once; a CA that never signs never pays for the check."""
-    real = serialization.load_pem_private_key
-    calls = []
-
-    def counting(data, password=None, **kw):
-        calls.append(kw.get("unsafe_skip_rsa_key_validation", False))
-        return real(data, password=password, **kw)
-
-    monkeypatch.setattr(serialization, "load_pem_private_key", counting)
     pki._LOADED_KEYS.clear()  # pylint: disable=protected-access
     pem = rsa_ca.key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL,
                                    serialization.NoEncryption())
