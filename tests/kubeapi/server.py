@@ -17,6 +17,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from .errors import (ApiError, PageNotFound, bad_request, forbidden_path, method_not_allowed, not_found_path,
                      unauthorized)
+from .faults import Faults, status_error
 from .pki import make_pki, write_kubeconfig
 from .store import State
 
@@ -25,7 +26,6 @@ ADMIN = ("admin", ("system:masters", "system:authenticated"))
 LIMITED = ("system:serviceaccount:rbac-test:limited", ("system:serviceaccounts", "system:serviceaccounts:rbac-test", "system:authenticated"))
 # RBAC for identities outside system:masters: (verb, API group, resource, namespace)
 RULES = {LIMITED[0]: {("get", "", "secrets", "rbac-test")}}
-FAULTS = (500, 503, 429, 409, "hang", "drop", "lost")  # lost: the request is served, its answer never sent
 VERSION = {"major": "1", "minor": "25", "gitVersion": "v1.25.16", "gitCommit": "c5f43560a4f98f2af3743a59299fb79f07924373",
            "gitTreeState": "clean", "buildDate": "2023-11-15T22:28:05Z", "goVersion": "go1.20.10", "compiler": "gc",
            "platform": "linux/amd64"}
@@ -117,7 +117,7 @@ class KubeAPIServer:
         self.token, self.limited_token = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
         self._tokens = {self.token: ADMIN, self.limited_token: LIMITED}
         self._lock = threading.Lock()
-        self._faults = []
+        self._faults = Faults()
         self._log = []
         self._stopping = threading.Event()
         self._thread = None
@@ -169,21 +169,11 @@ class KubeAPIServer:
             self._log.clear()
 
     def inject(self, method=None, path_regex="", fault=500, count=1, **kw):
-        """The next `count` requests matching method (None for any) and path_regex (re.search) get `fault`.
-
-        kw: `retry_after` (429, seconds, default 1), `seconds` (hang, default 30), `message` (status faults).
-        "lost" serves the request (a write is applied) and closes the connection without the answer.
-        """
-        fault = int(fault) if str(fault).isdigit() else fault
-        if fault not in FAULTS:
-            raise ValueError(f"fault must be one of {FAULTS}, not {fault!r}")
-        re.compile(path_regex)
-        with self._lock:
-            self._faults.append(dict(kw, method=method.upper() if method else None, path_regex=path_regex, fault=fault, count=count))
+        """The next `count` requests matching method and path_regex get `fault` (see faults.Faults.inject)."""
+        self._faults.inject(method, path_regex, fault, count, **kw)
 
     def clear_faults(self):
-        with self._lock:
-            self._faults.clear()
+        self._faults.clear()
 
     # -- request handling ----------------------------------------------------------------------------
 
@@ -199,7 +189,7 @@ class KubeAPIServer:
                  "time": time.time(), "dry_run": "All" in params.get("dryRun", []), "fault": None}
         with self._lock:
             self._log.append(entry)
-        fault = self._take_fault(method, path)
+        fault = self._faults.take(method, path)
         if fault:
             entry["fault"] = fault["fault"]
         if fault and fault["fault"] in ("hang", "drop"):
@@ -245,32 +235,15 @@ class KubeAPIServer:
         auth = handler.headers.get("Authorization", "")
         return self._tokens.get(auth[7:].strip()) if auth.startswith("Bearer ") else None
 
-    def _take_fault(self, method, path):
-        with self._lock:
-            for rule in self._faults:
-                if rule["method"] in (None, "*", method) and re.search(rule["path_regex"], path):
-                    rule["count"] -= 1
-                    if rule["count"] <= 0:
-                        self._faults.remove(rule)
-                    return dict(rule)
-        return None
-
     def _fault_error(self, rule, path):
-        code, message = rule["fault"], rule.get("message")
-        if code == 429:
-            after = rule.get("retry_after", 1)
-            return ApiError(429, "TooManyRequests", message or "Too many requests, please try again later.",
-                            {"retryAfterSeconds": after}, {"Retry-After": str(after)})
-        if code == 503:
-            return ApiError(503, "ServiceUnavailable", message or "the server is currently unable to handle the request", {})
-        if code == 409:
+        """status_error, except that a 409 on an object's path is the conflict its resource answers."""
+        if rule["fault"] == 409:
             try:
                 res, _namespace, name, _sub = self._resolve(path)
                 return res.conflict(name or "")
             except (ApiError, PageNotFound, ValueError, TypeError):
-                return ApiError(409, "Conflict", message or "Operation cannot be fulfilled: the object has been modified", {})
-        message = message or "injected fault"
-        return ApiError(500, "InternalError", f"Internal error occurred: {message}", {"causes": [{"message": message}]})
+                return ApiError(409, "Conflict", rule.get("message") or "Operation cannot be fulfilled: the object has been modified", {})
+        return status_error(rule)
 
     def _serve(self, method, path, params, raw, user, headers):
         if path.rstrip("/") == "/version":

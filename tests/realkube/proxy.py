@@ -10,15 +10,14 @@ forwards the request (the real server applies it) and closes the connection inst
 
 import http.client
 import os
-import re
 import ssl
 import threading
 import time
 from urllib.parse import urlsplit
 
-from kubeapi.errors import ApiError
 from kubeapi.pki import make_pki
-from kubeapi.server import FAULTS, _HTTPServer  # the same TLS front, reused
+from kubeapi.faults import Faults, status_error  # the same faults, and the same TLS front, as the test API server
+from kubeapi.server import _HTTPServer
 
 from .cluster import write_kubeconfig
 
@@ -34,9 +33,8 @@ class FaultProxy:
         os.makedirs(directory, exist_ok=True)
         self.cluster = cluster
         self.name = cluster.name + "-proxy"
-        self._faults = []
-        self.faulted = []  # (method, path, fault) of every request that got a fault
-        self._lock = threading.Lock()
+        self._faults = Faults()
+        self.faulted = self._faults.taken  # (method, path, fault) of every request that got a fault
         self._stopping = threading.Event()
         paths = make_pki(directory, self.name)
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
@@ -65,55 +63,23 @@ class FaultProxy:
     # faults
 
     def inject(self, method=None, path_regex="", fault=500, count=1, **kw):
-        fault = int(fault) if str(fault).isdigit() else fault
-        if fault not in FAULTS:
-            raise ValueError("fault must be one of %s, not %r" % (FAULTS, fault))
-        re.compile(path_regex)
-        with self._lock:
-            self._faults.append(dict(kw, method=method.upper() if method else None, path_regex=path_regex, fault=fault, count=count))
+        self._faults.inject(method, path_regex, fault, count, **kw)
 
     def clear_faults(self):
-        with self._lock:
-            self._faults.clear()
-
-    def _take_fault(self, method, path):
-        with self._lock:
-            for rule in self._faults:
-                if rule["method"] in (None, "*", method) and re.search(rule["path_regex"], path):
-                    rule["count"] -= 1
-                    if rule["count"] <= 0:
-                        self._faults.remove(rule)
-                    self.faulted.append((method, path, rule["fault"]))
-                    return dict(rule)
-        return None
-
-    @staticmethod
-    def _fault_error(rule):
-        code, message = rule["fault"], rule.get("message")
-        if code == 429:
-            after = rule.get("retry_after", 1)
-            return ApiError(429, "TooManyRequests", message or "Too many requests, please try again later.",
-                            {"retryAfterSeconds": after}, {"Retry-After": str(after)})
-        if code == 503:
-            return ApiError(503, "ServiceUnavailable", message or "the server is currently unable to handle the request", {})
-        if code == 409:
-            return ApiError(409, "Conflict", message or "Operation cannot be fulfilled: the object has been modified; "
-                            "please apply your changes to the latest version and try again", {})
-        message = message or "injected fault"
-        return ApiError(500, "InternalError", "Internal error occurred: %s" % message, {"causes": [{"message": message}]})
+        self._faults.clear()
 
     # forwarding
 
     def handle(self, handler):
         method, path = handler.command, urlsplit(handler.path).path
         body = handler.rfile.read(int(handler.headers.get("Content-Length") or 0))
-        fault = self._take_fault(method, path)
+        fault = self._faults.take(method, path)
         if fault and fault["fault"] in ("hang", "drop"):
             self._stopping.wait(fault.get("seconds", 30) if fault["fault"] == "hang" else 0)
             handler.drop()
             return
         if fault and fault["fault"] != "lost":
-            err = self._fault_error(fault)
+            err = status_error(fault)
             handler.respond(err.code, err.status(), err.headers)
             return
         headers = {k: v for k, v in handler.headers.items() if k.lower() not in HOP_BY_HOP}
