@@ -93,14 +93,20 @@ def material():
 
 
 def snapshot(top):
-    """Every entry below ``top`` (kind, mode, content), never following links."""
+    """Every entry below ``top``: kind, mode, and content or link target (never following links)."""
     out = {}
     for directory, dirs, files in os.walk(str(top), followlinks=False):
         for name in dirs + files:
             path = os.path.join(directory, name)
             info = os.lstat(path)
-            detail = os.readlink(path) if stat.S_ISLNK(info.st_mode) else open(path, "rb").read() if stat.S_ISREG(info.st_mode) else None
-            out[os.path.relpath(path, str(top))] = (stat.S_IMODE(info.st_mode), detail)
+            if stat.S_ISLNK(info.st_mode):
+                detail = "link->" + os.readlink(path)
+            elif stat.S_ISREG(info.st_mode):
+                with open(path, "rb") as handle:
+                    detail = handle.read()
+            else:
+                detail = stat.S_IFMT(info.st_mode)
+            out[os.path.relpath(path, str(top))] = (stat.S_IMODE(info.st_mode), info.st_nlink if stat.S_ISREG(info.st_mode) else 0, detail)
     return out
 
 

@@ -15,11 +15,16 @@ import errno
 import os
 import signal
 import stat
+import sys
 
 import pytest
 
-from ansible_collections.skupper.tls.plugins.module_utils import bundle, store
-from ansible_collections.skupper.tls.plugins.module_utils.store import DirectoryStore, Invalid, ObjRef, StoreError
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from hostile_support import snapshot  # noqa: E402  pylint: disable=wrong-import-position
+
+from ansible_collections.skupper.tls.plugins.module_utils import bundle, store  # noqa: E402
+from ansible_collections.skupper.tls.plugins.module_utils.store import DirectoryStore, Invalid, ObjRef, StoreError  # noqa: E402
 
 # A recognisable fake key, built at run time: its base64 body must never appear in a message.
 KEY_BODY = base64.b64encode(b"hostile-key-material-" * 8).decode("ascii")
@@ -43,24 +48,6 @@ def secret(name="skupper-site-ca", namespace=NS, version=None):
 def link(name="link-east", namespace=NS):
     return {"apiVersion": "skupper.io/v2alpha1", "kind": "Link", "metadata": {"name": name, "namespace": namespace},
             "spec": {"cost": 1, "tlsCredentials": name, "endpoints": [{"name": "inter-router", "host": "east.example", "port": "55671"}]}}
-
-
-def snapshot(top):
-    """Every entry below ``top``: kind, mode, and content or link target (never following links)."""
-    out = {}
-    for directory, dirs, files in os.walk(str(top), followlinks=False):
-        for name in dirs + files:
-            path = os.path.join(directory, name)
-            info = os.lstat(path)
-            if stat.S_ISLNK(info.st_mode):
-                detail = "link->" + os.readlink(path)
-            elif stat.S_ISREG(info.st_mode):
-                with open(path, "rb") as handle:
-                    detail = handle.read()
-            else:
-                detail = stat.S_IFMT(info.st_mode)
-            out[os.path.relpath(path, str(top))] = (stat.S_IMODE(info.st_mode), info.st_nlink if stat.S_ISREG(info.st_mode) else 0, detail)
-    return out
 
 
 def assert_no_key(text):
@@ -195,14 +182,10 @@ BAD_NAMES = ["../victim", "..", ".", "x/../../victim", "ca\n", "ca\n.yaml", ".hi
 BAD_NAMESPACES = ["../outside", "..", "a/b", "ns\n", "NS", "x\0", "a.b", "", "-ns"]
 
 
-def _tree(world):
-    return snapshot(world)
-
-
 @pytest.mark.parametrize("name", BAD_NAMES, ids=[repr(n)[:20] for n in BAD_NAMES])
 @pytest.mark.parametrize("op", ["get", "create", "replace", "delete"])
 def test_bad_names_touch_nothing(world, op, name):
-    before = _tree(world)
+    before = snapshot(world)
     store_ = DirectoryStore(str(world / "out"))
     ref = SECRET_REF._replace(name=name)
     if op == "get":
@@ -214,13 +197,13 @@ def test_bad_names_touch_nothing(world, op, name):
             getattr(store_, op)(secret(name=name))
         assert "metadata.name" in str(err.value)
         assert_no_key(str(err.value))
-    assert _tree(world) == before
+    assert snapshot(world) == before
 
 
 @pytest.mark.parametrize("namespace", BAD_NAMESPACES, ids=[repr(n)[:20] for n in BAD_NAMESPACES])
 @pytest.mark.parametrize("op", ["get", "create", "delete"])
 def test_bad_namespaces_touch_nothing(world, op, namespace):
-    before = _tree(world)
+    before = snapshot(world)
     store_ = DirectoryStore(str(world / "out"))
     ref = SECRET_REF._replace(namespace=namespace)
     if op == "get":
@@ -231,7 +214,7 @@ def test_bad_namespaces_touch_nothing(world, op, namespace):
         with pytest.raises(Invalid) as err:
             store_.create(secret(namespace=namespace))
         assert "metadata.namespace" in str(err.value)
-    assert _tree(world) == before
+    assert snapshot(world) == before
 
 
 @pytest.mark.parametrize("dest", [None, 7, "link\0.yaml", "/tmp/\nlink.yaml"])
