@@ -33,7 +33,7 @@ CHECKS = {
     "read": ("critical", "the site's cluster or directory could not be read (connection, permissions)"),
     "present": ("critical", "a Secret or Link the inventory implies is missing"),
     "parse": ("critical", "tls.crt / ca.crt / next.crt unparseable or missing, CA without tls.key"),
-    "key_pair": ("critical", "tls.key missing or not the key of tls.crt"),
+    "key_pair": ("critical", "tls.key missing, unreadable, not the key of tls.crt, or an RSA key failing cryptography's consistency check"),
     "expiry": ("critical", "days until a leaf certificate expires, against audit_warn_days / audit_fail_days"),
     "ca_expiry": ("critical", "days until a CA (signer, pending CA) expires, against the same thresholds"),
     "chain": ("critical", "the certificate is not signed by any certificate of its own ca.crt"),
